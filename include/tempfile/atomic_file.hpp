@@ -1,0 +1,52 @@
+#pragma once
+/// tempfile::atomic_file — the atomic-save pattern: write beside the target,
+/// then replace it whole.
+#include <tempfile/export.hpp>
+#include <tempfile/file.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <system_error>
+
+namespace tempfile {
+namespace fs = std::filesystem;
+
+/// A temporary file in target's directory (named ".<target name>.<8 random>.tmp",
+/// 0600, or with target's permission bits if target exists). Write to it,
+/// then commit(): readers of target see either the old content or the new,
+/// whole, never a mix, even across a power cut.
+/// Destroyed without commit() (an exception, a failed write): the temporary
+/// is deleted and target is untouched.
+class TEMPFILE_API atomic_file : public file {
+public:
+    /// Throws std::filesystem::filesystem_error with target's directory in path1.
+    explicit atomic_file(const fs::path& target);
+    /// Never throws: on failure sets ec and returns an empty owner (!is_open()).
+    static atomic_file create(const fs::path& target, std::error_code& ec);
+    atomic_file(atomic_file&& other) noexcept;
+    atomic_file& operator=(atomic_file&& other) noexcept;
+    ~atomic_file() override;
+
+    /// Flushes the stream, syncs the data (fdatasync; macOS F_FULLFSYNC;
+    /// Windows FlushFileBuffers), closes, renames over target (Windows
+    /// MoveFileExW with MOVEFILE_REPLACE_EXISTING|MOVEFILE_WRITE_THROUGH),
+    /// then syncs the directory so the rename itself is durable. Afterwards
+    /// this object owns nothing. On failure the temporary is deleted, target
+    /// is as it was, and filesystem_error names target.
+    void commit();
+    void commit(std::error_code& ec);
+    /// The target, absolute.
+    const fs::path& target() const noexcept;
+    /// The temporary's path (empty once committed or discarded).
+    const fs::path& temporary_path() const noexcept;
+
+private:
+    atomic_file() noexcept = default;
+    void discard() noexcept;
+
+    fs::path target_;
+    fs::path temporary_;
+    std::uint64_t generation_ = 0;
+};
+
+}  // namespace tempfile

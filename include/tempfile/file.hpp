@@ -1,0 +1,103 @@
+#pragma once
+/// tempfile::file — an open file that is owned: closed, never deleted, when
+/// its owner ends. Every owner of a temporary file derives from it.
+#include <tempfile/export.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <ios>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace tempfile {
+
+namespace detail {
+struct stream_state;
+}
+
+/// An open file descriptor (POSIX) or HANDLE (Windows), owned.
+///
+/// Move-only. Destruction closes the handle and never throws; it never
+/// deletes anything (the owners that delete derive from this class).
+/// Every failing call throws std::system_error with the OS's error code
+/// (errno / GetLastError) and names the operation.
+///
+/// One position: stream() and the raw calls share one file position. A raw
+/// call first hands whatever the stream has buffered to the OS (pending
+/// writes are written, read-ahead is given back by seeking), so tell(),
+/// size() and read() see the file as if the stream had been flushed.
+class TEMPFILE_API file {
+public:
+#ifdef _WIN32
+    using native_handle_type = void*;  ///< a HANDLE
+#else
+    using native_handle_type = int;    ///< a file descriptor
+#endif
+    /// A handle value that owns nothing: -1, or INVALID_HANDLE_VALUE.
+    static native_handle_type invalid_handle() noexcept;
+
+    /// An empty file: !is_open().
+    file() noexcept;
+    /// Adopts `handle` (closed by this object from now on). `text`: the
+    /// stream translates "\n" to the platform's newline (only Windows has one).
+    explicit file(native_handle_type handle, bool text = false) noexcept;
+    file(file&& other) noexcept;
+    /// Closes what this object owned (as close(), errors ignored), then takes `other`'s.
+    file& operator=(file&& other) noexcept;
+    file(const file&) = delete;
+    file& operator=(const file&) = delete;
+    virtual ~file();
+
+    /// Reads up to n bytes at the position; returns 0 only at end of file.
+    /// Retries EINTR; a short read means the end of the file was reached.
+    std::size_t read(void* buf, std::size_t n);
+    /// Writes all n bytes (partial writes and EINTR are retried).
+    void write(const void* buf, std::size_t n);
+    void write(std::string_view bytes);
+    /// Everything from the position to the end of the file; the position
+    /// ends at the end.
+    std::string read_all();
+    /// Moves the position; returns the new one. Seeking past the end is
+    /// allowed (a later write leaves a hole of zero bytes).
+    std::uint64_t seek(std::int64_t offset, std::ios::seekdir from = std::ios::beg);
+    std::uint64_t tell() const;
+    std::uint64_t size() const;
+    /// Sets the size; the position does not move (as Python's truncate(n)).
+    void truncate(std::uint64_t size);
+    /// Flushes the stream, then makes the data durable: fdatasync/fsync
+    /// (macOS F_FULLFSYNC, Windows FlushFileBuffers).
+    void sync();
+    /// A buffered std::iostream over this file, made on first use and valid
+    /// until close() or this object's end. It shares the one position with
+    /// the raw calls (see the class comment). Throws std::logic_error when closed.
+    std::iostream& stream();
+    /// Flushes the stream and closes the handle. Idempotent: a second call
+    /// does nothing. Owners that delete on close (named_temporary_file) do so here.
+    /// Throws std::system_error if buffered data could not be written; the
+    /// handle is closed all the same.
+    void close();
+    bool is_open() const noexcept;
+    native_handle_type native_handle() const noexcept;
+    /// Gives the handle to the caller, who closes it from now on; the stream's
+    /// pending data is written first (errors ignored). This object is then empty.
+    native_handle_type release() noexcept;
+
+protected:
+    /// Called by close() after the handle is closed, so that an owner can
+    /// delete its file; never from the destructor of file itself.
+    virtual void after_close() {}
+    /// Hands the stream's buffered state to the OS (see the class comment).
+    void settle_stream() const;
+    bool text_mode() const noexcept { return text_; }
+
+private:
+    void close_handle() noexcept;
+
+    native_handle_type handle_;
+    bool text_ = false;
+    std::unique_ptr<detail::stream_state> stream_;
+};
+
+}  // namespace tempfile

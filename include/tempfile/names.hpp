@@ -1,0 +1,77 @@
+#pragma once
+/// Where temporary things go, and the low-level calls whose result the
+/// caller owns: gettempdir, mkstemp, mkdtemp, mktemp.
+#include <tempfile/export.hpp>
+#include <tempfile/file.hpp>
+
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+namespace tempfile {
+namespace fs = std::filesystem;
+
+/// Where and how a name is made: dir / (prefix + 8 random characters + suffix).
+///
+/// The 8 characters are drawn from [a-z0-9_] (lower case, so that
+/// case-insensitive file systems lose no entropy) by the OS's CSPRNG.
+/// prefix and suffix must not contain a path separator ('/', and '\\' on
+/// Windows) or NUL: every call taking them then throws std::invalid_argument
+/// (or sets std::errc::invalid_argument) and creates nothing.
+struct name_options {
+    std::string prefix = "tmp";
+    std::string suffix;
+    fs::path dir;  ///< empty: gettempdir(). Relative: made absolute first.
+};
+
+// ---- the temporary directory -------------------------------------------
+
+/// The directory where temporary things go by default, absolute.
+///
+/// The set_tempdir() override if any; else the first usable of $TMPDIR,
+/// $TEMP, $TMP, then the platform's list (POSIX /tmp, /var/tmp, /usr/tmp;
+/// macOS the per-user confstr(_CS_DARWIN_USER_TEMP_DIR) first; Windows
+/// GetTempPath2W, %SYSTEMROOT%\Temp, C:\TEMP, C:\TMP), then the working
+/// directory. Usable means a probe file could be created exclusively,
+/// written and removed there; the probe leaves nothing behind.
+/// Cached after the first success (thread-safe). Throws
+/// std::filesystem::filesystem_error (ENOENT) when no candidate is usable.
+TEMPFILE_API fs::path gettempdir();
+TEMPFILE_API fs::path gettempdir(std::error_code& ec);
+/// A process-wide override of gettempdir(), used as given (made absolute,
+/// not probed). An empty path clears the override and the cache, so the
+/// next gettempdir() looks at the environment again.
+TEMPFILE_API void set_tempdir(const fs::path& dir);
+/// The default prefix: "tmp".
+TEMPFILE_API std::string gettempprefix();
+
+// ---- low level: the caller owns what is made ----------------------------
+
+struct created_file {
+    file handle;
+    fs::path path;  ///< absolute
+};
+
+/// Creates and opens dir/prefix<8 random>suffix with
+/// O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC (Windows CREATE_NEW, not
+/// inheritable), mode 0600 whatever the umask. Retries another name on a
+/// collision, a bounded number of times, then fails with EEXIST. Never
+/// deleted for you. `text`: newline translation where the platform has one.
+/// Throws std::filesystem::filesystem_error naming dir in path1, or
+/// std::invalid_argument for a bad prefix or suffix; nothing is left behind.
+TEMPFILE_API created_file mkstemp(const name_options& options = {}, bool text = false);
+/// As above; on failure sets ec and returns an empty handle and path.
+TEMPFILE_API created_file mkstemp(const name_options& options, bool text, std::error_code& ec);
+
+/// Creates dir/prefix<8 random>suffix as a directory, mode 0700 whatever the
+/// umask (Windows: an owner-only DACL). Same retries and errors as mkstemp.
+/// Never deleted for you; returns the absolute path.
+TEMPFILE_API fs::path mkdtemp(const name_options& options = {});
+TEMPFILE_API fs::path mkdtemp(const name_options& options, std::error_code& ec);
+
+/// Returns a name that did not exist when checked, and creates nothing.
+/// Another process can take the name before you use it: use mkstemp.
+[[deprecated("race-prone: use mkstemp")]] TEMPFILE_API fs::path mktemp(const name_options& options = {});
+[[deprecated("race-prone: use mkstemp")]] TEMPFILE_API fs::path mktemp(const name_options& options, std::error_code& ec);
+
+}  // namespace tempfile

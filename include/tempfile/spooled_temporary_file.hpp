@@ -1,0 +1,74 @@
+#pragma once
+/// tempfile::spooled_temporary_file — memory until it grows, then a temporary_file.
+#include <tempfile/export.hpp>
+#include <tempfile/file.hpp>
+#include <tempfile/names.hpp>
+#include <tempfile/temporary_file.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <ios>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace tempfile {
+
+/// Python's SpooledTemporaryFile: data is held in memory until it rolls over
+/// into a temporary_file made with the stored options, keeping content and
+/// position. It rolls over:
+/// - after a write, when the position exceeds max_size (max_size 0: writes
+///   never roll it over);
+/// - on truncate(n) with n > max_size (with max_size 0 too, as in Python);
+/// - on rollover() and native_handle().
+/// The calls behave as file's, on memory or on the file alike; stream() is one
+/// std::iostream that stays valid across the rollover.
+class TEMPFILE_API spooled_temporary_file {
+public:
+    /// Makes nothing on disk yet; throws std::invalid_argument for a bad
+    /// prefix or suffix (checked now, not at rollover).
+    explicit spooled_temporary_file(std::size_t max_size = 0, const name_options& options = {},
+                                    bool text = false);
+    /// Never throws: on failure sets ec and returns an empty owner (!is_open()).
+    static spooled_temporary_file create(std::size_t max_size, const name_options& options,
+                                         std::error_code& ec);
+    spooled_temporary_file(spooled_temporary_file&& other) noexcept;
+    spooled_temporary_file& operator=(spooled_temporary_file&& other) noexcept;
+    spooled_temporary_file(const spooled_temporary_file&) = delete;
+    spooled_temporary_file& operator=(const spooled_temporary_file&) = delete;
+    ~spooled_temporary_file();
+
+    std::size_t read(void* buf, std::size_t n);
+    /// Writes all n bytes; may roll over (the rollover's filesystem_error
+    /// propagates, and the data stays in memory then).
+    void write(const void* buf, std::size_t n);
+    void write(std::string_view bytes);
+    std::string read_all();
+    std::uint64_t seek(std::int64_t offset, std::ios::seekdir from = std::ios::beg);
+    std::uint64_t tell() const;
+    std::uint64_t size() const;
+    void truncate(std::uint64_t size);
+    /// On disk: as file::sync(); in memory: flushes the stream only.
+    void sync();
+    std::iostream& stream();
+    /// Idempotent; the memory is freed, the file closed (and so gone).
+    void close();
+    bool is_open() const noexcept;
+
+    bool rolled_over() const noexcept;
+    /// Moves the data to a temporary_file now (nothing if already there).
+    /// Throws std::filesystem::filesystem_error as temporary_file does.
+    void rollover();
+    /// Forces the rollover, as Python's fileno() does, and returns the
+    /// temporary_file's handle (still owned by this object).
+    file::native_handle_type native_handle();
+
+private:
+    spooled_temporary_file() noexcept = default;
+    struct state;
+    std::unique_ptr<state> state_;
+};
+
+}  // namespace tempfile

@@ -1,0 +1,68 @@
+#pragma once
+/// tempfile::temporary_directory — a private directory removed with all it holds.
+#include <tempfile/export.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+namespace tempfile {
+namespace fs = std::filesystem;
+
+/// Options of temporary_directory. Flat, as named_file_options.
+struct directory_options {
+    std::string prefix = "tmp";         ///< no path separator, no NUL
+    std::string suffix;                 ///< same rule
+    fs::path dir;                       ///< empty: gettempdir(); relative: made absolute
+    bool keep = false;                  ///< Python's delete=False: never removed for you
+    bool ignore_cleanup_errors = false; ///< cleanup removes all it can and reports nothing
+};
+
+/// Python's TemporaryDirectory: made as mkdtemp makes directories (0700;
+/// Windows an owner-only DACL), removed with everything inside by
+/// cleanup() or by the owner's end, through remove_tree(): never following
+/// a symbolic link out of the tree, resetting permissions that block removal.
+/// An empty directory costs one rmdir. Move-only; a moved-from or empty owner
+/// removes nothing, and so does a copy destroyed in a fork()ed child.
+class TEMPFILE_API temporary_directory {
+public:
+    /// Throws std::filesystem::filesystem_error (the parent directory in
+    /// path1) or std::invalid_argument (a bad prefix or suffix).
+    explicit temporary_directory(const directory_options& options = {});
+    /// Never throws: on failure sets ec and returns an empty owner (empty path()).
+    static temporary_directory create(const directory_options& options, std::error_code& ec);
+    temporary_directory(temporary_directory&& other) noexcept;
+    /// Cleans up what this object owned (silently), then takes `other`'s.
+    temporary_directory& operator=(temporary_directory&& other) noexcept;
+    temporary_directory(const temporary_directory&) = delete;
+    temporary_directory& operator=(const temporary_directory&) = delete;
+    /// cleanup() unless kept; silent.
+    ~temporary_directory();
+
+    /// Absolute. Empty for an empty owner. Stays valid after cleanup().
+    const fs::path& path() const noexcept;
+    /// path() / child.
+    fs::path operator/(const fs::path& child) const;
+    /// Removes the directory and its contents now: also with options.keep (as
+    /// Python's cleanup() with delete=False), but not after keep().
+    /// Idempotent: a second call, or a tree already removed by someone else,
+    /// is not an error. Throws std::filesystem::filesystem_error naming the
+    /// first entry that could not be removed, unless ignore_cleanup_errors.
+    void cleanup();
+    void cleanup(std::error_code& ec) noexcept;
+    /// Disarms removal for good (cleanup() then does nothing) and returns the path.
+    fs::path keep();
+
+private:
+    temporary_directory() noexcept = default;
+    void destroy() noexcept;
+
+    fs::path path_;
+    bool owned_ = false;            // cleanup() removes it: false once kept or cleaned
+    bool remove_at_end_ = false;    // the destructor removes it: false with options.keep
+    bool ignore_cleanup_errors_ = false;
+    std::uint64_t generation_ = 0;  // fork generation that made it
+};
+
+}  // namespace tempfile

@@ -1,0 +1,113 @@
+#pragma once
+// The operating system, behind one narrow seam. Portable code (src/*.cpp)
+// calls only this; src/posix/ and src/windows/ implement it, one chosen by
+// the build. Nothing here throws: every failure is an error_code carrying
+// the OS's own errno / GetLastError (system_category), never a guess.
+#include <tempfile/file.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace tempfile::detail::os {
+namespace fs = std::filesystem;
+using handle = file::native_handle_type;
+
+// ---- creation ------------------------------------------------------------
+
+/// Creates `path` exclusively and opens it read/write: O_CREAT|O_EXCL|
+/// O_NOFOLLOW|O_CLOEXEC, mode exactly 0600 (fchmod'd only if the umask
+/// narrowed it). Windows: CREATE_NEW, FILE_ATTRIBUTE_TEMPORARY, share
+/// read|write|delete, not inheritable, FILE_FLAG_DELETE_ON_CLOSE when
+/// `delete_on_close`. A name already taken reports errc::file_exists (on
+/// Windows also when CREATE_NEW said access denied and the name is a
+/// directory), so the caller retries only real collisions.
+/// Returns file::invalid_handle() on failure.
+handle create_exclusive(const fs::path& path, bool delete_on_close, std::error_code& ec) noexcept;
+
+/// Opens a file with no name in `dir` (Linux O_TMPFILE, 0600, linkable).
+/// errc::operation_not_supported when this OS or this directory's file
+/// system cannot (EOPNOTSUPP, EISDIR, EINVAL): the caller then falls back to
+/// create_exclusive + remove_file (Windows: delete_on_close). Other errors
+/// (ENOENT, EACCES) are the directory's and are reported as they are.
+handle create_unnamed(const fs::path& dir, std::error_code& ec) noexcept;
+
+/// True where create_exclusive(…, delete_on_close=true) makes a file the OS
+/// deletes at close (Windows); POSIX has no such flag and answers false.
+bool has_delete_on_close() noexcept;
+
+/// Creates directory `path`, mode exactly 0700 whatever the umask (Windows:
+/// a protected owner-only DACL). errc::file_exists when the name is taken.
+void make_directory(const fs::path& path, std::error_code& ec) noexcept;
+
+// ---- removal, names --------------------------------------------------------
+
+/// unlink / DeleteFileW. A missing file is not an error.
+void remove_file(const fs::path& path, std::error_code& ec) noexcept;
+
+/// The hardened recursive removal (see tempfile/remove_tree.hpp); returns
+/// the entries removed, root included. A missing root is not an error.
+std::uintmax_t remove_tree(const fs::path& path, std::error_code& ec) noexcept;
+
+/// Atomic rename within a file system (EXDEV is reported, never copied).
+/// overwrite=false: fails with errc::file_exists when `to` exists, without a
+/// window in which it could be replaced (renameat2 RENAME_NOREPLACE, else
+/// link + unlink; MoveFileExW without REPLACE_EXISTING). `write_through`:
+/// Windows MOVEFILE_WRITE_THROUGH (ignored on POSIX, where sync_directory
+/// does that job).
+void rename(const fs::path& from, const fs::path& to, bool overwrite, bool write_through,
+            std::error_code& ec) noexcept;
+
+/// Gives an open unnamed file (from create_unnamed) the name `target`:
+/// linkat(AT_EMPTY_PATH), else via /proc/self/fd. errc::operation_not_supported
+/// where impossible. EEXIST if target exists.
+void link_unnamed(handle h, const fs::path& target, std::error_code& ec) noexcept;
+
+/// Makes a rename in `dir` durable (fsync of the directory; nothing on Windows).
+void sync_directory(const fs::path& dir, std::error_code& ec) noexcept;
+
+/// Gives the open file `h` the permission bits of `from` (atomic_file keeping
+/// the target's mode). A missing `from` leaves h as it is, without error.
+void copy_permissions(const fs::path& from, handle h, std::error_code& ec) noexcept;
+
+// ---- I/O on an open handle -------------------------------------------------
+
+/// One read call (EINTR retried): 0 at end of file.
+std::size_t read(handle h, void* buf, std::size_t n, std::error_code& ec) noexcept;
+/// One write call (EINTR retried): returns the bytes written, maybe fewer than n.
+std::size_t write(handle h, const void* buf, std::size_t n, std::error_code& ec) noexcept;
+enum class origin { begin, current, end };
+std::uint64_t seek(handle h, std::int64_t offset, origin from, std::error_code& ec) noexcept;
+std::uint64_t size(handle h, std::error_code& ec) noexcept;
+void truncate(handle h, std::uint64_t size, std::error_code& ec) noexcept;
+/// Data to stable storage: fdatasync (macOS F_FULLFSYNC; Windows FlushFileBuffers).
+void sync(handle h, std::error_code& ec) noexcept;
+void close(handle h) noexcept;
+
+// ---- randomness, processes, environment -----------------------------------
+
+/// Fills buf from the OS's CSPRNG (getrandom / arc4random_buf / BCryptGenRandom).
+void random_bytes(void* buf, std::size_t n, std::error_code& ec) noexcept;
+
+/// A counter that changes in a child process after fork() (pthread_atfork;
+/// always 0 where there is no fork). Owners record it and delete nothing
+/// when destroyed in another generation; random buffers refill on a change.
+/// Costs no system call.
+std::uint64_t fork_generation() noexcept;
+
+/// The environment variable `name`, empty if unset or empty.
+fs::path environment_path(const char* name);
+
+/// The platform's own temporary directories after $TMPDIR, $TEMP, $TMP, in
+/// order (POSIX /tmp, /var/tmp, /usr/tmp; macOS the per-user confstr first;
+/// Windows GetTempPath2W, %SYSTEMROOT%\Temp, C:\TEMP, C:\TMP).
+std::vector<fs::path> platform_temp_directories();
+
+/// Characters that may not appear in a prefix or suffix: "/" and NUL; on
+/// Windows also "\\" (and ':' would name a stream).
+bool is_separator(char c) noexcept;
+
+}  // namespace tempfile::detail::os

@@ -1,0 +1,225 @@
+#include "harness.hpp"
+
+#include <tempfile/names.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#ifndef _WIN32
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
+
+namespace tempfile_test {
+namespace {
+
+fs::path g_test_dir;
+bool g_leaked = false;
+
+#ifndef _WIN32
+std::set<int> open_descriptors() {
+    std::set<int> fds;
+    DIR* d = opendir("/proc/self/fd");
+    if (d == nullptr) {
+        // Without /proc, ask each descriptor below a sane bound.
+        for (int fd = 0; fd < 1024; ++fd)
+            if (fcntl(fd, F_GETFD) != -1) fds.insert(fd);
+        return fds;
+    }
+    int own = dirfd(d);
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        int fd = std::atoi(e->d_name);
+        if (fd != own) fds.insert(fd);
+    }
+    closedir(d);
+    return fds;
+}
+#else
+std::set<int> open_descriptors() { return {}; }
+#endif
+
+void set_env(const char* name, const std::string& value) {
+#ifdef _WIN32
+    _putenv_s(name, value.c_str());
+#else
+    if (value.empty())
+        unsetenv(name);
+    else
+        setenv(name, value.c_str(), 1);
+#endif
+}
+
+std::string get_env(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+}
+
+// Makes a tree removable by the harness whatever modes a test left on it.
+void make_removable(const fs::path& root) {
+    std::error_code ec;
+    fs::permissions(root, fs::perms::owner_all, fs::perm_options::add, ec);
+    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        if (it->is_directory(ec) && !it->is_symlink(ec))
+            fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    }
+}
+
+class private_directory_listener : public ::testing::EmptyTestEventListener {
+    std::set<int> fds_before_;
+    std::string saved_[3];
+    fs::path saved_cwd_;
+    static constexpr const char* vars_[3] = {"TMPDIR", "TEMP", "TMP"};
+
+    void OnTestStart(const ::testing::TestInfo&) override {
+        fs::path base = get_env("TMPDIR").empty() ? fs::temp_directory_path() : fs::path(get_env("TMPDIR"));
+        for (int i = 0; i < 3; ++i) saved_[i] = get_env(vars_[i]);
+        saved_cwd_ = fs::current_path();
+        // Our own library is under test, so the private directory is made
+        // with std::filesystem and a name of the harness's own.
+        std::random_device rd;
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            std::ostringstream name;
+            name << "tempfile-test-" << std::hex << rd() << rd();
+            fs::path candidate = base / name.str();
+            if (fs::create_directory(candidate)) {
+                g_test_dir = fs::canonical(candidate);
+                break;
+            }
+        }
+        if (g_test_dir.empty()) throw std::runtime_error("harness: cannot make a private directory");
+        fs::permissions(g_test_dir, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+        for (auto* v : vars_) set_env(v, g_test_dir.string());
+        tempfile::set_tempdir(g_test_dir);
+        fds_before_ = open_descriptors();
+    }
+
+    void OnTestEnd(const ::testing::TestInfo& info) override {
+        std::error_code ec;
+        fs::current_path(saved_cwd_, ec);
+        tempfile::set_tempdir({});
+        for (int i = 0; i < 3; ++i) set_env(vars_[i], saved_[i]);
+        std::string name = std::string(info.test_suite_name()) + "." + info.name();
+
+        std::set<int> fds_after = open_descriptors();
+        if (fds_after != fds_before_) {
+            std::cerr << "LEAK: " << name << " changed the open descriptors:";
+            for (int fd : fds_after)
+                if (!fds_before_.count(fd)) std::cerr << " +" << fd;
+            for (int fd : fds_before_)
+                if (!fds_after.count(fd)) std::cerr << " -" << fd;
+            std::cerr << "\n";
+            g_leaked = true;
+        }
+        std::vector<std::string> left = list_dir(g_test_dir);
+        if (!left.empty()) {
+            std::cerr << "LEAK: " << name << " left behind in its private directory:";
+            for (auto& n : left) std::cerr << " " << n;
+            std::cerr << "\n";
+            g_leaked = true;
+        }
+        make_removable(g_test_dir);
+        fs::remove_all(g_test_dir, ec);
+        if (ec) {
+            std::cerr << "harness: cannot remove " << g_test_dir << ": " << ec.message() << "\n";
+            g_leaked = true;
+        }
+        g_test_dir.clear();
+    }
+};
+
+}  // namespace
+
+const fs::path& test_dir() { return g_test_dir; }
+
+std::vector<std::string> list_dir(const fs::path& dir) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+        names.push_back(it->path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+void write_text(const fs::path& path, const std::string& content) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path.string());
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+#ifndef _WIN32
+int run_in_child(const std::function<int()>& body) {
+    std::cout.flush();
+    std::cerr.flush();
+    pid_t pid = fork();
+    if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+    if (pid == 0) {
+        int code = 99;
+        try {
+            code = body();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "child: %s\n", e.what());
+        } catch (...) {
+        }
+        std::_Exit(code);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 255;
+}
+
+int run_as_nobody(const std::function<int()>& body) {
+    return run_in_child([&] {
+        if (setgroups(0, nullptr) != 0 && getuid() == 0) return 97;
+        if (setgid(65534) != 0 || setuid(65534) != 0) return 98;
+        return body();
+    });
+}
+
+fs::path make_dir_for_nobody(const std::string& name) {
+    fs::path p = test_dir() / name;
+    fs::create_directory(p);
+    if (chown(p.c_str(), 65534, 65534) != 0) throw std::system_error(errno, std::generic_category(), "chown");
+    fs::permissions(p, fs::perms::owner_all);
+    return p;
+}
+#endif
+
+}  // namespace tempfile_test
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    ::testing::UnitTest::GetInstance()->listeners().Append(new tempfile_test::private_directory_listener);
+    int result = RUN_ALL_TESTS();
+    if (tempfile_test::g_leaked) {
+        std::cerr << "FAILED: a test left files or descriptors behind (see LEAK lines above)\n";
+        return 1;
+    }
+    return result;
+}

@@ -1,0 +1,37 @@
+#pragma once
+// The test harness: every test runs in its own private directory (also
+// $TMPDIR, $TEMP, $TMP and set_tempdir()), and the test program fails if a
+// test leaves a file there or an open descriptor behind.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace tempfile_test {
+namespace fs = std::filesystem;
+
+/// The running test's private directory (absolute, mode 0711, owned by root
+/// when run as root: others may pass through, not list).
+const fs::path& test_dir();
+
+/// Names of the entries directly in `dir`, sorted.
+std::vector<std::string> list_dir(const fs::path& dir);
+
+/// Writes `content` to `path` (created or truncated), throws on failure.
+void write_text(const fs::path& path, const std::string& content);
+/// The whole content of `path`, throws on failure.
+std::string read_text(const fs::path& path);
+
+#ifndef _WIN32
+/// Runs `body` in a fork()ed child and returns its exit status (0..255), or
+/// 128+N if the child died from signal N. The child's exceptions count as 99.
+int run_in_child(const std::function<int()>& body);
+/// As run_in_child, but the child first drops to uid/gid 65534 (nobody), so
+/// that permission checks hold even when the suite runs as root.
+int run_as_nobody(const std::function<int()>& body);
+/// A fresh directory inside test_dir() owned by 65534, mode 0700, for
+/// run_as_nobody bodies to work in.
+fs::path make_dir_for_nobody(const std::string& name);
+#endif
+
+}  // namespace tempfile_test
