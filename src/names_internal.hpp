@@ -1,0 +1,49 @@
+#pragma once
+// Portable naming and creation shared by every maker of temporary things:
+// the random part of a name, the checks on prefix and suffix, where a thing
+// goes, and the bounded retry loop on name collisions.
+#include <tempfile/names.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <system_error>
+
+namespace tempfile::detail {
+namespace fs = std::filesystem;
+
+/// How many names are tried before giving up with EEXIST (Python: TMP_MAX).
+inline constexpr int max_attempts = 10000;
+
+/// 8 characters of [a-z0-9_] from the OS's CSPRNG, uniformly drawn
+/// (rejection sampling). Bytes are fetched in blocks, per thread, and the
+/// block is thrown away in a fork()ed child so that names never repeat the
+/// parent's. Sets ec only if the CSPRNG fails.
+std::string random_name(std::error_code& ec);
+
+/// errc::invalid_argument if prefix or suffix holds a path separator or NUL.
+void check_affixes(const std::string& prefix, const std::string& suffix, std::error_code& ec) noexcept;
+
+/// The directory where a thing goes: `dir` made absolute (without resolving
+/// links), or gettempdir() when empty. Sets ec on failure.
+fs::path resolve_directory(const fs::path& dir, std::error_code& ec);
+
+/// Checks the affixes, resolves the directory, then calls make(candidate) with
+/// dir/prefix+random+suffix until it succeeds or fails with anything other
+/// than errc::file_exists, at most max_attempts times (then EEXIST).
+/// Returns the absolute path made; on failure sets ec and returns {}.
+/// make() must create exclusively and report a collision as file_exists.
+fs::path create_unique(const std::string& prefix, const std::string& suffix, const fs::path& dir,
+                       const std::function<void(const fs::path&, std::error_code&)>& make,
+                       std::error_code& ec);
+
+/// Throws what the error_code overloads reported: std::invalid_argument for
+/// errc::invalid_argument from the option checks, else
+/// std::filesystem::filesystem_error(what, path, ec).
+[[noreturn]] void throw_error(const char* what, const fs::path& path, std::error_code ec);
+
+/// The fork generation an owner records at creation (os::fork_generation()).
+std::uint64_t current_generation() noexcept;
+
+}  // namespace tempfile::detail
