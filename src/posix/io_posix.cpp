@@ -1,0 +1,89 @@
+// POSIX I/O on an open descriptor behind src/os.hpp: one system call each,
+// retried only when a signal interrupted it.
+#include "os.hpp"
+
+#include <cerrno>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tempfile::detail::os {
+namespace {
+
+std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+
+}  // namespace
+
+std::size_t read(handle h, void* buf, std::size_t n, std::error_code& ec) noexcept {
+    ec.clear();
+    ssize_t got;
+    do got = ::read(h, buf, n);
+    while (got < 0 && errno == EINTR);
+    if (got < 0) {
+        ec = last_error();
+        return 0;
+    }
+    return static_cast<std::size_t>(got);
+}
+
+std::size_t write(handle h, const void* buf, std::size_t n, std::error_code& ec) noexcept {
+    ec.clear();
+    ssize_t put;
+    do put = ::write(h, buf, n);
+    while (put < 0 && errno == EINTR);
+    if (put < 0) {
+        ec = last_error();
+        return 0;
+    }
+    return static_cast<std::size_t>(put);
+}
+
+std::uint64_t seek(handle h, std::int64_t offset, origin from, std::error_code& ec) noexcept {
+    ec.clear();
+    int whence = from == origin::begin ? SEEK_SET : from == origin::current ? SEEK_CUR : SEEK_END;
+    off_t at = ::lseek(h, static_cast<off_t>(offset), whence);
+    if (at < 0) {
+        ec = last_error();
+        return 0;
+    }
+    return static_cast<std::uint64_t>(at);
+}
+
+std::uint64_t size(handle h, std::error_code& ec) noexcept {
+    ec.clear();
+    struct stat st;
+    if (::fstat(h, &st) != 0) {
+        ec = last_error();
+        return 0;
+    }
+    return static_cast<std::uint64_t>(st.st_size);
+}
+
+void truncate(handle h, std::uint64_t size, std::error_code& ec) noexcept {
+    ec.clear();
+    int r;
+    do r = ::ftruncate(h, static_cast<off_t>(size));
+    while (r != 0 && errno == EINTR);
+    if (r != 0) ec = last_error();
+}
+
+void sync(handle h, std::error_code& ec) noexcept {
+    ec.clear();
+#if TEMPFILE_LINUX
+    // The data and the size, without the timestamps a temporary needs not keep.
+    if (::fdatasync(h) != 0) ec = last_error();
+#elif TEMPFILE_MACOS
+    // fsync on macOS stops at the drive's cache; F_FULLFSYNC reaches the
+    // medium. Some file systems (network, FAT) refuse it: fsync is then the best.
+    if (::fcntl(h, F_FULLFSYNC) != 0 && ::fsync(h) != 0) ec = last_error();
+#else
+    if (::fsync(h) != 0) ec = last_error();
+#endif
+}
+
+// Never retried on EINTR: Linux has closed the descriptor by then, and a
+// retry could close one another thread has just opened.
+void close(handle h) noexcept { ::close(h); }
+
+}  // namespace tempfile::detail::os
