@@ -1,0 +1,73 @@
+// mkstemp, mkdtemp and mktemp: one exclusive creation each, through the
+// shared retry loop; what they make belongs to the caller.
+#include "names_internal.hpp"
+#include "os.hpp"
+
+#include <cerrno>
+
+namespace tempfile {
+namespace {
+namespace os = detail::os;
+
+// The directory an error names in path1: the one the call was about, even
+// when the caller left dir empty and gettempdir() chose it.
+fs::path directory_for_error(const fs::path& dir) {
+    std::error_code ignored;
+    fs::path where = detail::resolve_directory(dir, ignored);
+    return where.empty() ? dir : where;
+}
+
+// Only looks: a name is free when nothing, not even a dangling symbolic
+// link, has it. As Python's, a missing directory is no error here.
+// Both overloads call this, since calling a deprecated one warns.
+fs::path free_name(const name_options& options, std::error_code& ec) {
+    auto check = [](const fs::path& candidate, std::error_code& e) {
+        fs::file_status st = fs::symlink_status(candidate, e);
+        if (st.type() == fs::file_type::not_found)
+            e.clear();
+        else if (!e)
+            e = std::error_code(EEXIST, std::system_category());
+    };
+    return detail::create_unique(options.prefix, options.suffix, options.dir, check, ec);
+}
+
+}  // namespace
+
+created_file mkstemp(const name_options& options, bool text, std::error_code& ec) {
+    os::handle h = file::invalid_handle();
+    fs::path path = detail::create_unique(
+        options.prefix, options.suffix, options.dir,
+        [&h](const fs::path& candidate, std::error_code& e) { h = os::create_exclusive(candidate, false, e); },
+        ec);
+    if (ec) return {};
+    return {file(h, text), std::move(path)};
+}
+
+created_file mkstemp(const name_options& options, bool text) {
+    std::error_code ec;
+    created_file made = mkstemp(options, text, ec);
+    if (ec) detail::throw_error("mkstemp", directory_for_error(options.dir), ec);
+    return made;
+}
+
+fs::path mkdtemp(const name_options& options, std::error_code& ec) {
+    return detail::create_unique(options.prefix, options.suffix, options.dir, os::make_directory, ec);
+}
+
+fs::path mkdtemp(const name_options& options) {
+    std::error_code ec;
+    fs::path made = mkdtemp(options, ec);
+    if (ec) detail::throw_error("mkdtemp", directory_for_error(options.dir), ec);
+    return made;
+}
+
+fs::path mktemp(const name_options& options, std::error_code& ec) { return free_name(options, ec); }
+
+fs::path mktemp(const name_options& options) {
+    std::error_code ec;
+    fs::path name = free_name(options, ec);
+    if (ec) detail::throw_error("mktemp", directory_for_error(options.dir), ec);
+    return name;
+}
+
+}  // namespace tempfile
