@@ -86,6 +86,9 @@ void truncate(handle h, std::uint64_t size, std::error_code& ec) noexcept;
 /// Data to stable storage: fdatasync (macOS F_FULLFSYNC; Windows FlushFileBuffers).
 void sync(handle h, std::error_code& ec) noexcept;
 void close(handle h) noexcept;
+/// True where a file opened in text mode writes "\n" as "\r\n" (Windows);
+/// the portable stream_buffer then translates. POSIX: false.
+bool has_text_newlines() noexcept;
 
 // ---- randomness, processes, environment -----------------------------------
 
