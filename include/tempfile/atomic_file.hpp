@@ -10,6 +10,9 @@
 
 namespace tempfile {
 namespace fs = std::filesystem;
+namespace detail {
+struct registry_entry;
+}
 
 /// A temporary file in target's directory (named ".<target name>.<8 random>.tmp",
 /// 0600, or with target's permission bits if target exists). Write to it,
@@ -47,6 +50,7 @@ private:
     fs::path target_;
     fs::path temporary_;
     std::uint64_t generation_ = 0;
+    detail::registry_entry* registration_ = nullptr;  // what the signal handler would remove
 };
 
 }  // namespace tempfile

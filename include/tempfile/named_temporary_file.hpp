@@ -10,6 +10,9 @@
 
 namespace tempfile {
 namespace fs = std::filesystem;
+namespace detail {
+struct registry_entry;
+}
 
 /// Options of named_temporary_file. Flat, so that C++20 callers can write
 /// named_temporary_file f({.suffix = ".csv", .keep = true}).
@@ -70,7 +73,10 @@ protected:
     void after_close() override;
 
 private:
-    named_temporary_file() noexcept = default;
+    // Not a default constructor: that would make `named_temporary_file x;` ambiguous
+    // with the public one whose options default to {}.
+    struct empty_owner {};
+    explicit named_temporary_file(empty_owner) noexcept {}
     void delete_now(std::error_code& ec) noexcept;
     void destroy() noexcept;
 
@@ -78,6 +84,7 @@ private:
     bool armed_ = false;            // the owner's end (or close) deletes the file
     bool delete_on_close_ = true;
     std::uint64_t generation_ = 0;  // fork generation that made it: a child deletes nothing
+    detail::registry_entry* registration_ = nullptr;  // what the signal handler would remove
 };
 
 }  // namespace tempfile

@@ -9,6 +9,9 @@
 
 namespace tempfile {
 namespace fs = std::filesystem;
+namespace detail {
+struct registry_entry;
+}
 
 /// Options of temporary_directory. Flat, as named_file_options.
 struct directory_options {
@@ -55,7 +58,10 @@ public:
     fs::path keep();
 
 private:
-    temporary_directory() noexcept = default;
+    // Not a default constructor: that would make `temporary_directory x;` ambiguous
+    // with the public one whose options default to {}.
+    struct empty_owner {};
+    explicit temporary_directory(empty_owner) noexcept {}
     void destroy() noexcept;
 
     fs::path path_;
@@ -63,6 +69,7 @@ private:
     bool remove_at_end_ = false;    // the destructor removes it: false with options.keep
     bool ignore_cleanup_errors_ = false;
     std::uint64_t generation_ = 0;  // fork generation that made it
+    detail::registry_entry* registration_ = nullptr;  // what the signal handler would remove
 };
 
 }  // namespace tempfile

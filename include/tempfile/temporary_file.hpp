@@ -42,7 +42,10 @@ public:
     void persist(const fs::path& target, std::error_code& ec);
 
 private:
-    temporary_file() noexcept = default;
+    // Not a default constructor: that would make `temporary_file x;` ambiguous
+    // with the public one whose options default to {}.
+    struct empty_owner {};
+    explicit temporary_file(empty_owner) noexcept {}
     bool linkable_ = false;  // made with O_TMPFILE without O_EXCL: linkat can name it
 };
 

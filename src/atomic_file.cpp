@@ -1,0 +1,130 @@
+// atomic_file: write beside the target, then replace it whole. The temporary
+// lives in the target's directory, since a rename is atomic only within one
+// file system.
+#include <tempfile/atomic_file.hpp>
+
+#include "names_internal.hpp"
+#include "os.hpp"
+#include "owner_registry.hpp"
+
+#include <cerrno>
+#include <utility>
+
+namespace tempfile {
+namespace os = detail::os;
+
+atomic_file::atomic_file(const fs::path& target) {
+    std::error_code ec;
+    *this = create(target, ec);
+    if (ec) {
+        std::error_code ignored;
+        fs::path where = fs::absolute(target, ignored).parent_path();
+        detail::throw_error("atomic_file", where.empty() ? target : where, ec);
+    }
+}
+
+atomic_file atomic_file::create(const fs::path& target, std::error_code& ec) {
+    ec.clear();
+    atomic_file result;
+    fs::path absolute = fs::absolute(target, ec);
+    if (ec) return result;
+    const fs::path name = absolute.filename();
+    if (name.empty() || name == "." || name == "..") {  // "dir/", ".": a directory cannot be replaced by a file
+        ec = std::error_code(EISDIR, std::system_category());
+        return result;
+    }
+    // Hidden, and recognisably ours: ".<name>.<8 random>.tmp". The target's
+    // name holds no separator, so it passes create_unique's prefix check.
+    os::handle handle = file::invalid_handle();
+    fs::path temporary = detail::create_unique(
+        "." + name.string() + ".", ".tmp", absolute.parent_path(),
+        [&](const fs::path& candidate, std::error_code& e) { handle = os::create_exclusive(candidate, false, e); },
+        ec);
+    if (ec) return result;
+    result.file::operator=(file(handle));
+    result.target_ = std::move(absolute);
+    result.temporary_ = std::move(temporary);
+    result.generation_ = detail::current_generation();
+    result.registration_ = detail::register_owned(result.temporary_, detail::owned_kind::file);
+    // Replacing a file must not change who may read it.
+    os::copy_permissions(result.target_, result.native_handle(), ec);
+    if (ec) result.discard();
+    return result;
+}
+
+atomic_file::atomic_file(atomic_file&& other) noexcept
+    : file(std::move(other)),
+      target_(std::move(other.target_)),
+      temporary_(std::move(other.temporary_)),
+      generation_(other.generation_),
+      registration_(std::exchange(other.registration_, nullptr)) {
+    other.target_.clear();
+    other.temporary_.clear();
+}
+
+atomic_file& atomic_file::operator=(atomic_file&& other) noexcept {
+    if (this == &other) return *this;
+    discard();
+    file::operator=(std::move(other));
+    target_ = std::move(other.target_);
+    other.target_.clear();
+    temporary_ = std::move(other.temporary_);
+    other.temporary_.clear();
+    generation_ = other.generation_;
+    registration_ = std::exchange(other.registration_, nullptr);
+    return *this;
+}
+
+atomic_file::~atomic_file() { discard(); }
+
+// Closes and deletes the temporary; target is never touched. A fork()ed
+// child's copy closes its descriptor and leaves the temporary to its parent.
+void atomic_file::discard() noexcept {
+    try {
+        close();
+    } catch (...) {
+    }
+    if (!temporary_.empty() && generation_ == detail::current_generation()) {
+        std::error_code ignored;
+        os::remove_file(temporary_, ignored);
+    }
+    temporary_.clear();
+    detail::unregister_owned(registration_);
+}
+
+void atomic_file::commit() {
+    std::error_code ec;
+    commit(ec);
+    if (ec) detail::throw_error("atomic_file::commit", target_, ec);
+}
+
+void atomic_file::commit(std::error_code& ec) {
+    ec.clear();
+    if (temporary_.empty() || !is_open()) {  // committed, discarded, or empty
+        ec = std::error_code(EBADF, std::system_category());
+        return;
+    }
+    try {
+        sync();  // the data is on disk before the name points at it
+        close();
+    } catch (const std::system_error& e) {
+        ec = e.code();
+    }
+    if (!ec) os::rename(temporary_, target_, /*overwrite=*/true, /*write_through=*/true, ec);
+    if (ec) {
+        discard();
+        return;
+    }
+    temporary_.clear();
+    detail::unregister_owned(registration_);
+    // The rename itself is durable only once the directory is synced. If this
+    // fails, target already holds the new content; the error says it may not
+    // survive a power cut.
+    os::sync_directory(target_.parent_path(), ec);
+}
+
+const fs::path& atomic_file::target() const noexcept { return target_; }
+
+const fs::path& atomic_file::temporary_path() const noexcept { return temporary_; }
+
+}  // namespace tempfile

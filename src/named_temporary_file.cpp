@@ -1,0 +1,158 @@
+// named_temporary_file: Python 3.12's NamedTemporaryFile with an owner in
+// place of `with`. Create and destroy cost open, close and unlink, nothing more.
+#include <tempfile/named_temporary_file.hpp>
+
+#include "names_internal.hpp"
+#include "os.hpp"
+#include "owner_registry.hpp"
+
+#include <cerrno>
+#include <utility>
+
+namespace tempfile {
+namespace os = detail::os;
+
+named_temporary_file::named_temporary_file(const named_file_options& options) {
+    std::error_code ec;
+    *this = create(options, ec);
+    if (ec) detail::throw_error("named_temporary_file", options.dir, ec);
+}
+
+named_temporary_file named_temporary_file::create(const named_file_options& options, std::error_code& ec) {
+    ec.clear();
+    named_temporary_file result{empty_owner{}};
+    // Only where the OS deletes at close (Windows) is the flag asked for, and
+    // never for a file that close() must leave for another process to open.
+    const bool os_deletes = options.delete_on_close && !options.keep && os::has_delete_on_close();
+    os::handle handle = file::invalid_handle();
+    fs::path path = detail::create_unique(
+        options.prefix, options.suffix, options.dir,
+        [&](const fs::path& candidate, std::error_code& e) { handle = os::create_exclusive(candidate, os_deletes, e); },
+        ec);
+    if (ec) return result;
+    result.file::operator=(file(handle, options.text));
+    result.path_ = std::move(path);
+    result.armed_ = !options.keep;
+    result.delete_on_close_ = options.delete_on_close;
+    result.generation_ = detail::current_generation();
+    if (result.armed_) result.registration_ = detail::register_owned(result.path_, detail::owned_kind::file);
+    return result;
+}
+
+named_temporary_file::named_temporary_file(named_temporary_file&& other) noexcept
+    : file(std::move(other)),
+      path_(std::move(other.path_)),
+      armed_(std::exchange(other.armed_, false)),
+      delete_on_close_(other.delete_on_close_),
+      generation_(other.generation_),
+      registration_(std::exchange(other.registration_, nullptr)) {
+    other.path_.clear();
+}
+
+named_temporary_file& named_temporary_file::operator=(named_temporary_file&& other) noexcept {
+    if (this == &other) return *this;
+    destroy();
+    file::operator=(std::move(other));
+    path_ = std::move(other.path_);
+    other.path_.clear();
+    armed_ = std::exchange(other.armed_, false);
+    delete_on_close_ = other.delete_on_close_;
+    generation_ = other.generation_;
+    registration_ = std::exchange(other.registration_, nullptr);
+    return *this;
+}
+
+named_temporary_file::~named_temporary_file() { destroy(); }
+
+// Only the process that made the file deletes it: a fork()ed child closes
+// its copy of the descriptor and leaves the name to its parent.
+void named_temporary_file::destroy() noexcept {
+    if (generation_ != detail::current_generation()) armed_ = false;
+    try {
+        close();  // after_close() deletes when delete_on_close
+    } catch (...) {
+    }
+    if (armed_) {
+        std::error_code ignored;
+        delete_now(ignored);
+    }
+    detail::unregister_owned(registration_);
+}
+
+void named_temporary_file::after_close() {
+    if (!armed_ || !delete_on_close_ || generation_ != detail::current_generation()) return;
+    if (os::has_delete_on_close()) {  // the OS deleted it as the handle closed
+        armed_ = false;
+        detail::unregister_owned(registration_);
+        return;
+    }
+    std::error_code ec;
+    delete_now(ec);
+    if (ec) detail::throw_error("named_temporary_file::close", path_, ec);
+}
+
+void named_temporary_file::delete_now(std::error_code& ec) noexcept {
+    os::remove_file(path_, ec);  // already gone is not an error
+    if (ec) return;              // still armed: the owner's end tries again
+    armed_ = false;
+    detail::unregister_owned(registration_);
+}
+
+const fs::path& named_temporary_file::path() const noexcept { return path_; }
+
+fs::path named_temporary_file::keep() {
+    armed_ = false;
+    detail::unregister_owned(registration_);
+    return path_;
+}
+
+void named_temporary_file::persist(const fs::path& target, bool overwrite) {
+    std::error_code ec;
+    persist(target, overwrite, ec);
+    if (ec) throw fs::filesystem_error("named_temporary_file::persist", path_, target, ec);
+}
+
+void named_temporary_file::persist(const fs::path& target, bool overwrite, std::error_code& ec) {
+    ec.clear();
+    if (path_.empty()) {
+        ec = std::error_code(EBADF, std::system_category());
+        return;
+    }
+    fs::path absolute = fs::absolute(target, ec);
+    if (ec) return;
+    if (is_open()) {
+        try {
+            settle_stream();  // whoever opens the new name sees what was written so far
+        } catch (const std::system_error& e) {
+            ec = e.code();
+            return;
+        }
+    }
+    os::rename(path_, absolute, overwrite, false, ec);
+    if (ec) return;
+    path_ = std::move(absolute);
+    armed_ = false;
+    detail::unregister_owned(registration_);
+}
+
+void named_temporary_file::remove() {
+    std::error_code ec;
+    remove(ec);
+    if (ec) detail::throw_error("named_temporary_file::remove", path_, ec);
+}
+
+void named_temporary_file::remove(std::error_code& ec) {
+    ec.clear();
+    armed_ = false;  // so that close() leaves the deletion to us: one unlink, not two
+    std::error_code close_error;
+    try {
+        close();
+    } catch (const std::system_error& e) {
+        close_error = e.code();
+    }
+    if (!path_.empty()) os::remove_file(path_, ec);  // already gone (a second remove()) is fine
+    detail::unregister_owned(registration_);
+    if (!ec) ec = close_error;
+}
+
+}  // namespace tempfile

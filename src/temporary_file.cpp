@@ -1,0 +1,130 @@
+// temporary_file: an open file without a name. O_TMPFILE where the directory's
+// file system has it, else a name that is unlinked at once.
+#include <tempfile/temporary_file.hpp>
+
+#include "names_internal.hpp"
+#include "os.hpp"
+
+#include <cerrno>
+#include <mutex>
+#include <set>
+#include <utility>
+
+namespace tempfile {
+namespace {
+namespace os = detail::os;
+
+// Directories where O_TMPFILE failed: the next file there goes straight to
+// the fallback instead of paying for a refused open() every time.
+class refusing_directories {
+public:
+    bool contains(const fs::path& dir) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return dirs_.count(dir) != 0;
+    }
+    void add(const fs::path& dir) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        dirs_.insert(dir);
+    }
+
+private:
+    std::mutex mutex_;
+    std::set<fs::path> dirs_;
+};
+
+refusing_directories& no_unnamed_files() {
+    static refusing_directories dirs;
+    return dirs;
+}
+
+struct made_file {
+    os::handle handle = file::invalid_handle();
+    bool linkable = false;
+};
+
+// The fallback: a fresh name, then (where the OS cannot delete at close) the
+// name goes at once, so the file lives on only through the handle.
+made_file make_named_then_unlinked(const name_options& options, const fs::path& dir, std::error_code& ec) {
+    made_file made;
+    const bool os_deletes = os::has_delete_on_close();
+    fs::path path = detail::create_unique(
+        options.prefix, options.suffix, dir,
+        [&](const fs::path& candidate, std::error_code& e) { made.handle = os::create_exclusive(candidate, os_deletes, e); },
+        ec);
+    if (ec || os_deletes) return made;
+    os::remove_file(path, ec);
+    if (ec) {
+        os::close(made.handle);
+        made.handle = file::invalid_handle();
+    }
+    return made;
+}
+
+made_file make(const name_options& options, fs::path& dir, std::error_code& ec) {
+    detail::check_affixes(options.prefix, options.suffix, ec);  // also when O_TMPFILE needs no name
+    if (ec) return {};
+    dir = detail::resolve_directory(options.dir, ec);
+    if (ec) return {};
+    if (!no_unnamed_files().contains(dir)) {
+        made_file made{os::create_unnamed(dir, ec), true};
+        if (ec != std::errc::operation_not_supported) return made;
+        no_unnamed_files().add(dir);
+        ec.clear();
+    }
+    return make_named_then_unlinked(options, dir, ec);
+}
+
+}  // namespace
+
+temporary_file::temporary_file(const name_options& options, bool text) {
+    std::error_code ec;
+    fs::path dir;
+    made_file made = make(options, dir, ec);
+    if (ec) detail::throw_error("temporary_file", dir.empty() ? options.dir : dir, ec);
+    file::operator=(file(made.handle, text));
+    linkable_ = made.linkable;
+}
+
+temporary_file temporary_file::create(const name_options& options, std::error_code& ec) {
+    return create(options, false, ec);
+}
+
+temporary_file temporary_file::create(const name_options& options, bool text, std::error_code& ec) {
+    ec.clear();
+    fs::path dir;
+    temporary_file result{empty_owner{}};
+    made_file made = make(options, dir, ec);
+    if (ec) return result;
+    result.file::operator=(file(made.handle, text));
+    result.linkable_ = made.linkable;
+    return result;
+}
+
+void temporary_file::persist(const fs::path& target) {
+    std::error_code ec;
+    persist(target, ec);
+    if (ec) detail::throw_error("temporary_file::persist", target, ec);
+}
+
+void temporary_file::persist(const fs::path& target, std::error_code& ec) {
+    ec.clear();
+    if (!is_open()) {
+        ec = std::error_code(EBADF, std::system_category());
+        return;
+    }
+    if (!linkable_) {
+        ec = std::error_code(EOPNOTSUPP, std::system_category());
+        return;
+    }
+    fs::path absolute = fs::absolute(target, ec);
+    if (ec) return;
+    try {
+        settle_stream();  // whoever opens the new name sees what was written so far
+    } catch (const std::system_error& e) {
+        ec = e.code();
+        return;
+    }
+    os::link_unnamed(native_handle(), absolute, ec);
+}
+
+}  // namespace tempfile
