@@ -67,9 +67,14 @@ void check_affixes(const std::string& prefix, const std::string& suffix, std::er
 fs::path resolve_directory(const fs::path& dir, std::error_code& ec) {
     ec.clear();
     if (dir.empty()) return gettempdir(ec);
-    // absolute(), not canonical(): the caller's symbolic links are theirs to keep.
-    fs::path resolved = fs::absolute(dir, ec);
+    // absolute(), not canonical(): the caller's symbolic links are theirs to
+    // keep. Only "." steps are dropped (".", "a/./b", "a/"), as Python's abspath
+    // would; ".." stays, since "link/.." is not always where "link" is.
+    fs::path absolute = fs::absolute(dir, ec);
     if (ec) return {};
+    fs::path resolved;
+    for (const fs::path& step : absolute)
+        if (!step.empty() && step != ".") resolved /= step;
     return resolved;
 }
 

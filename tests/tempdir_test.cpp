@@ -1,0 +1,242 @@
+// gettempdir, set_tempdir, gettempprefix: a port of CPython's
+// TestGetDefaultTempdir, TestCandidateTempdirList, TestGetTempDir and
+// TestGetTempPrefix. The harness points $TMPDIR, $TEMP, $TMP and
+// set_tempdir() at the test's private directory, and restores all four.
+#include "harness.hpp"
+#include "os.hpp"
+
+#include <tempfile/names.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#ifndef _WIN32
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+namespace {
+namespace fs = std::filesystem;
+using tempfile_test::list_dir;
+using tempfile_test::test_dir;
+
+void set_env(const char* name, const fs::path& value) {
+#ifdef _WIN32
+    _putenv_s(name, value.string().c_str());
+#else
+    if (value.empty())
+        ::unsetenv(name);
+    else
+        ::setenv(name, value.c_str(), 1);
+#endif
+}
+
+// Forgets the harness's override, so that gettempdir() looks at the environment.
+void use_environment(const fs::path& tmpdir, const fs::path& temp = {}, const fs::path& tmp = {}) {
+    set_env("TMPDIR", tmpdir);
+    set_env("TEMP", temp);
+    set_env("TMP", tmp);
+    tempfile::set_tempdir({});
+}
+
+fs::path make_dir(const std::string& name) {
+    fs::path p = test_dir() / name;
+    fs::create_directory(p);
+    return p;
+}
+
+// The first of the platform's own directories that is a directory here.
+fs::path first_platform_directory() {
+    for (const fs::path& dir : tempfile::detail::os::platform_temp_directories())
+        if (fs::is_directory(dir)) return dir;
+    return {};
+}
+
+TEST(Gettempdir, IsAnAbsoluteExistingDirectory) {
+    fs::path dir = tempfile::gettempdir();
+    EXPECT_TRUE(dir.is_absolute()) << dir;
+    EXPECT_TRUE(fs::is_directory(dir)) << dir;
+    use_environment(test_dir());
+    dir = tempfile::gettempdir();
+    EXPECT_TRUE(dir.is_absolute()) << dir;
+    EXPECT_TRUE(fs::is_directory(dir)) << dir;
+}
+
+TEST(Gettempdir, ReturnsTheSameAnswerEachTime) {
+    use_environment(test_dir());
+    fs::path a = tempfile::gettempdir();
+    EXPECT_EQ(tempfile::gettempdir(), a);
+    std::error_code ec;
+    EXPECT_EQ(tempfile::gettempdir(ec), a);
+    EXPECT_FALSE(ec);
+}
+
+TEST(Gettempdir, TmpdirComesFirstAndKeepsItsCase) {
+    fs::path a = make_dir("MiXeD-Temp"), b = make_dir("b"), c = make_dir("c");
+    use_environment(a, b, c);
+    EXPECT_EQ(tempfile::gettempdir(), a);
+    fs::remove(a), fs::remove(b), fs::remove(c);
+}
+
+TEST(Gettempdir, TempComesBeforeTmp) {
+    fs::path b = make_dir("b"), c = make_dir("c");
+    use_environment({}, b, c);
+    EXPECT_EQ(tempfile::gettempdir(), b);
+    use_environment({}, {}, c);
+    EXPECT_EQ(tempfile::gettempdir(), c);
+    fs::remove(b), fs::remove(c);
+}
+
+TEST(Gettempdir, SkipsAMissingTmpdir) {
+    fs::path b = make_dir("b");
+    use_environment(test_dir() / "missing", b);
+    EXPECT_EQ(tempfile::gettempdir(), b);
+    EXPECT_FALSE(fs::exists(test_dir() / "missing"));
+    fs::remove(b);
+}
+
+TEST(Gettempdir, SkipsATmpdirThatIsAFile) {
+    fs::path file = test_dir() / "file", c = make_dir("c");
+    tempfile_test::write_text(file, "x");
+    use_environment(file, {}, c);
+    EXPECT_EQ(tempfile::gettempdir(), c);
+    EXPECT_EQ(tempfile_test::read_text(file), "x");
+    fs::remove(file), fs::remove(c);
+}
+
+TEST(Gettempdir, WithNoUsableVariableUsesThePlatformList) {
+    fs::path expected = first_platform_directory();
+    ASSERT_FALSE(expected.empty()) << "none of the platform's temporary directories exists here";
+    use_environment(test_dir() / "missing", test_dir() / "missing", test_dir() / "missing");
+    EXPECT_EQ(tempfile::gettempdir(), expected);
+    use_environment({});
+    EXPECT_EQ(tempfile::gettempdir(), expected);
+}
+
+TEST(Gettempdir, RelativeVariableIsMadeAbsolute) {
+    fs::path sub = make_dir("sub");
+    fs::current_path(test_dir());  // the harness restores the working directory
+    use_environment("sub");
+    EXPECT_EQ(tempfile::gettempdir(), sub);
+    fs::remove(sub);
+}
+
+// CPython's test_no_files_left_behind.
+TEST(Gettempdir, ProbeLeavesNothingBehind) {
+    fs::path a = make_dir("a");
+    use_environment(a);
+    ASSERT_EQ(tempfile::gettempdir(), a);
+    EXPECT_TRUE(list_dir(a).empty());
+    fs::remove(a);
+}
+
+#ifndef _WIN32
+// A directory where the probe cannot be created is skipped, and the probe
+// of the next leaves nothing there either.
+TEST(Gettempdir, SkipsAReadOnlyDirectoryAndLeavesNothingInEither) {
+    fs::path ro = tempfile_test::make_dir_for_nobody("ro");
+    fs::path rw = tempfile_test::make_dir_for_nobody("rw");
+    int status = tempfile_test::run_as_nobody([&] {
+        if (::chmod(ro.c_str(), 0500) != 0) return 10;
+        use_environment(ro, rw);
+        std::error_code ec;
+        fs::path got = tempfile::gettempdir(ec);
+        if (ec || got != rw) return 11;
+        return list_dir(ro).empty() && list_dir(rw).empty() ? 0 : 12;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_TRUE(list_dir(ro).empty());
+    EXPECT_TRUE(list_dir(rw).empty());
+    fs::permissions(ro, fs::perms::owner_all);
+    fs::remove(ro), fs::remove(rw);
+}
+#endif
+
+TEST(Gettempdir, IsCachedUntilSetTempdirClearsIt) {
+    fs::path a = make_dir("a"), b = make_dir("b");
+    use_environment(a);
+    ASSERT_EQ(tempfile::gettempdir(), a);
+    set_env("TMPDIR", b);
+    EXPECT_EQ(tempfile::gettempdir(), a) << "the environment was looked at again";
+    // Cached, not probed again: even a directory gone since is still the answer, as in Python.
+    fs::remove(a);
+    EXPECT_EQ(tempfile::gettempdir(), a);
+    tempfile::set_tempdir({});
+    EXPECT_EQ(tempfile::gettempdir(), b);
+    fs::remove(b);
+}
+
+TEST(Gettempdir, ConcurrentFirstCallsAgreeAndLeaveNothing) {
+    fs::path a = make_dir("a");
+    use_environment(a);
+    std::vector<fs::path> seen(8);
+    std::vector<std::thread> threads;
+    for (auto& out : seen) threads.emplace_back([&out] { out = tempfile::gettempdir(); });
+    for (auto& t : threads) t.join();
+    for (auto& dir : seen) EXPECT_EQ(dir, a);
+    EXPECT_TRUE(list_dir(a).empty());
+    fs::remove(a);
+}
+
+// ---- set_tempdir -----------------------------------------------------------
+
+TEST(SetTempdir, OverrideWinsOverTheEnvironment) {
+    fs::path a = make_dir("a"), b = make_dir("b");
+    use_environment(a);
+    tempfile::set_tempdir(b);
+    EXPECT_EQ(tempfile::gettempdir(), b);
+    tempfile::set_tempdir({});
+    EXPECT_EQ(tempfile::gettempdir(), a);
+    fs::remove(a), fs::remove(b);
+}
+
+TEST(SetTempdir, OverrideIsUsedAsGivenWithoutAProbe) {
+    fs::path missing = test_dir() / "missing";
+    tempfile::set_tempdir(missing);
+    std::error_code ec;
+    EXPECT_EQ(tempfile::gettempdir(ec), missing);
+    EXPECT_FALSE(ec);
+    EXPECT_FALSE(fs::exists(missing));
+}
+
+TEST(SetTempdir, RelativeOverrideIsMadeAbsoluteWhenSet) {
+    fs::path a = make_dir("a");
+    fs::current_path(test_dir());
+    tempfile::set_tempdir("a");
+    fs::current_path(a);  // a later chdir changes nothing
+    EXPECT_EQ(tempfile::gettempdir(), a);
+    fs::current_path(test_dir());
+    fs::remove(a);
+}
+
+TEST(SetTempdir, ClearingTheOverrideAfterACachedAnswerLooksAgain) {
+    fs::path a = make_dir("a"), b = make_dir("b");
+    use_environment(a);
+    ASSERT_EQ(tempfile::gettempdir(), a);
+    tempfile::set_tempdir(b);
+    set_env("TMPDIR", b);
+    tempfile::set_tempdir({});
+    EXPECT_EQ(tempfile::gettempdir(), b);
+    fs::remove(a), fs::remove(b);
+}
+
+// ---- gettempprefix (CPython's TestGetTempPrefix) -----------------------------
+
+TEST(Gettempprefix, IsTmp) { EXPECT_EQ(tempfile::gettempprefix(), "tmp"); }
+
+TEST(Gettempprefix, IsUsableInAFileName) {
+    tempfile::name_options o;
+    o.prefix = "";
+    fs::path dir = tempfile::mkdtemp(o);
+    fs::path p = dir / (tempfile::gettempprefix() + "xxxxxx.xxx");
+    tempfile_test::write_text(p, "");
+    EXPECT_TRUE(fs::remove(p));
+    fs::remove(dir);
+}
+
+}  // namespace
