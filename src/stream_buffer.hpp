@@ -54,6 +54,10 @@ public:
     /// Writes pending output and gives back read-ahead by seeking the device
     /// back; afterwards the device's position is the stream's position.
     void settle();
+    /// Settles and moves the device in one seek: read-ahead is folded into a
+    /// relative offset. If the seek fails, the device is put back at the
+    /// stream's position before the error propagates.
+    std::uint64_t seek(std::int64_t offset, std::ios::seekdir from);
 
 protected:
     int_type underflow() override;
@@ -63,9 +67,9 @@ protected:
     pos_type seekpos(pos_type pos, std::ios::openmode which) override;
     std::streamsize xsgetn(char* s, std::streamsize n) override;
     std::streamsize xsputn(const char* s, std::streamsize n) override;
-    std::streamsize showmanyc() override;
 
 private:
+    void enter_write_mode();
     void write_translated(const char* s, std::size_t n);
     std::size_t fill_translated();
 

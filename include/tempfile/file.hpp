@@ -44,7 +44,9 @@ public:
     /// stream translates "\n" to the platform's newline (only Windows has one).
     explicit file(native_handle_type handle, bool text = false) noexcept;
     file(file&& other) noexcept;
-    /// Closes what this object owned (as close(), errors ignored), then takes `other`'s.
+    /// Closes what this object owned (the stream flushed, errors ignored; as
+    /// in the destructor, after_close() is not called: an owner that deletes
+    /// handles its own end), then takes `other`'s, stream included.
     file& operator=(file&& other) noexcept;
     file(const file&) = delete;
     file& operator=(const file&) = delete;
