@@ -1,0 +1,35 @@
+#pragma once
+// tempfile-run's command line, parsed without touching the file system, so
+// that a usage error can never leave anything behind.
+#include <string>
+#include <vector>
+
+namespace tempfile_run {
+
+struct options {
+    enum class action { run, help, version };
+    enum class keep_policy { never, always, on_failure };
+
+    action what = action::run;
+    bool make_file = false;            ///< --file: a file instead of a directory
+    std::string prefix = "tmp";        ///< --prefix: the library's default
+    std::string suffix;                ///< --suffix
+    std::string in_dir;                ///< --in: empty means the library's gettempdir()
+    std::string env_name;              ///< --env: empty means TMPDIR, or TEMPFILE with --file
+    keep_policy keep = keep_policy::never;
+    std::vector<std::string> command;  ///< COMMAND [ARGS...], never empty for action::run
+};
+
+/// Parses argv[1..argc). Options come first, as `--name value` or
+/// `--name=value`; `--`, or the first argument that does not start with
+/// '-', ends them and starts the command, whose own arguments are never
+/// read as options. --help and --version win as soon as they are seen.
+/// On a usage error (unknown option, missing or empty value, --env with '=',
+/// no command) returns false and sets `error` to a one-line message without
+/// the program name.
+bool parse_options(int argc, char** argv, options& out, std::string& error);
+
+/// The --help text.
+const char* usage_text();
+
+}  // namespace tempfile_run

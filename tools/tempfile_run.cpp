@@ -1,0 +1,155 @@
+// tempfile-run: runs a command with a private temporary directory (or file)
+// and removes it afterwards, however the command ended. See tempfile-run.1.
+#include "options.hpp"
+#include "supervise.hpp"
+
+#include <tempfile/names.hpp>
+#include <tempfile/remove_tree.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <new>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#ifndef TEMPFILE_RUN_VERSION
+#define TEMPFILE_RUN_VERSION "unknown"
+#endif
+
+namespace {
+namespace fs = std::filesystem;
+using tempfile_run::options;
+using tempfile_run::outcome;
+
+// Exit statuses of tempfile-run's own, as env(1), timeout(1) and the shells use them.
+constexpr int exit_usage = 2;
+constexpr int exit_own_failure = 125;
+constexpr int exit_cannot_execute = 126;
+constexpr int exit_not_found = 127;
+
+void complain(const std::string& message) {
+    std::fprintf(stderr, "tempfile-run: %s\n", message.c_str());
+}
+
+/// Makes the directory (or file) as the library makes them: 0700 / 0600,
+/// O_EXCL, an absolute path. Empty path with ec set on failure.
+fs::path make_scratch(const options& opts, std::error_code& ec) {
+    tempfile::name_options names;
+    names.prefix = opts.prefix;
+    names.suffix = opts.suffix;
+    names.dir = opts.in_dir;
+    if (!opts.make_file) return tempfile::mkdtemp(names, ec);
+    // The file is closed at once: the command opens it by name, and our
+    // descriptor is close-on-exec anyway.
+    return tempfile::mkstemp(names, false, ec).path;
+}
+
+/// Reports why nothing could be made; returns the exit status.
+int creation_failed(const options& opts, const std::error_code& ec) {
+    const char* what = opts.make_file ? "file" : "directory";
+    if (ec == std::errc::invalid_argument) {
+        complain("--prefix and --suffix must not contain a path separator (try --help)");
+        return exit_usage;
+    }
+    // A missing --in directory is the user's mistake, not a failure of ours.
+    if (!opts.in_dir.empty() &&
+        (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory)) {
+        complain("--in " + opts.in_dir + ": " + ec.message());
+        return exit_usage;
+    }
+    std::string where = opts.in_dir.empty() ? std::string() : " in " + opts.in_dir;
+    complain(std::string("cannot create a temporary ") + what + where + ": " + ec.message());
+    return exit_own_failure;
+}
+
+/// The status tempfile-run exits with, after saying why when the command
+/// did not run.
+int exit_status(const outcome& result, const std::string& command) {
+    switch (result.how) {
+    case outcome::kind::exited:
+        return result.value;
+    case outcome::kind::signalled:
+    case outcome::kind::interrupted:
+        return 128 + result.value;
+    case outcome::kind::exec_failed:
+        complain(command + ": " + std::strerror(result.value));
+        return result.value == ENOENT ? exit_not_found : exit_cannot_execute;
+    case outcome::kind::spawn_failed:
+        complain("cannot run " + command + ": " + std::strerror(result.value));
+        return exit_own_failure;
+    }
+    return exit_own_failure;
+}
+
+bool should_keep(const options& opts, const outcome& result, int status) {
+    // A command that never ran has nothing worth keeping.
+    bool ran = result.how == outcome::kind::exited || result.how == outcome::kind::signalled;
+    if (!ran) return false;
+    return opts.keep == options::keep_policy::always ||
+           (opts.keep == options::keep_policy::on_failure && status != 0);
+}
+
+int run(const options& opts) {
+    // Before anything exists: from here on a signal cannot skip the cleanup.
+    if (!tempfile_run::catch_signals()) {
+        complain(std::string("cannot install signal handlers: ") + std::strerror(errno));
+        return exit_own_failure;
+    }
+    std::error_code ec;
+    fs::path scratch = make_scratch(opts, ec);
+    if (ec) return creation_failed(opts, ec);
+
+    std::vector<std::string> command = opts.command;
+    for (std::string& word : command)
+        if (word == "{}") word = scratch.string();
+    std::string env_name = !opts.env_name.empty() ? opts.env_name : opts.make_file ? "TEMPFILE" : "TMPDIR";
+
+    outcome result;
+    try {
+        result = tempfile_run::run_command(command, env_name, scratch.string());
+    } catch (const std::bad_alloc&) {
+        result = {outcome::kind::spawn_failed, ENOMEM};
+    }
+    int status = exit_status(result, opts.command.front());
+
+    if (should_keep(opts, result, status)) {
+        complain("kept " + scratch.string());
+        return status;
+    }
+    tempfile::remove_tree(scratch, ec);
+    // The command's status still wins: a script must see its command's
+    // failure, and the message says what was left.
+    if (ec) complain("cannot remove " + scratch.string() + ": " + ec.message());
+    return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    options opts;
+    std::string error;
+    if (!tempfile_run::parse_options(argc, argv, opts, error)) {
+        complain(error);
+        return exit_usage;
+    }
+    switch (opts.what) {
+    case options::action::help:
+        std::fputs(tempfile_run::usage_text(), stdout);
+        return std::fflush(stdout) == 0 ? 0 : exit_own_failure;
+    case options::action::version:
+        std::fputs("tempfile-run " TEMPFILE_RUN_VERSION "\n", stdout);
+        return std::fflush(stdout) == 0 ? 0 : exit_own_failure;
+    case options::action::run:
+        break;
+    }
+    try {
+        return run(opts);
+    } catch (const std::exception& e) {
+        complain(e.what());
+        return exit_own_failure;
+    }
+}
