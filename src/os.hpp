@@ -50,7 +50,11 @@ void remove_file(const fs::path& path, std::error_code& ec) noexcept;
 
 /// The hardened recursive removal (see tempfile/remove_tree.hpp); returns
 /// the entries removed, root included. A missing root is not an error.
-std::uintmax_t remove_tree(const fs::path& path, std::error_code& ec) noexcept;
+/// On failure ec is the first error met and, if `failed_entry` is given, it
+/// receives the path of the entry that failed (below `path`); the walk still
+/// removes all it can.
+std::uintmax_t remove_tree(const fs::path& path, std::error_code& ec,
+                           fs::path* failed_entry = nullptr) noexcept;
 
 /// Atomic rename within a file system (EXDEV is reported, never copied).
 /// overwrite=false: fails with errc::file_exists when `to` exists, without a

@@ -1,0 +1,124 @@
+// Handles and permission fixes for the POSIX tree removal: every call here is
+// relative to a directory handle, so a name swapped for a symbolic link
+// mid-walk can never redirect it.
+#include "posix/remove_tree_posix.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+namespace tempfile::detail::os::tree {
+
+unique_fd& unique_fd::operator=(unique_fd&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+}
+
+unique_fd::~unique_fd() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+dir_stream& dir_stream::operator=(dir_stream&& other) noexcept {
+    if (this != &other) {
+        reset();
+        dir_ = std::exchange(other.dir_, nullptr);
+    }
+    return *this;
+}
+
+bool dir_stream::adopt(unique_fd fd) noexcept {
+    reset();
+    dir_ = ::fdopendir(fd.get());
+    if (dir_ == nullptr) return false;  // fd still owned, closed by its owner
+    fd.release();
+    return true;
+}
+
+void dir_stream::reset() noexcept {
+    if (dir_ != nullptr) ::closedir(std::exchange(dir_, nullptr));
+}
+
+int open_directory_at(int dir_fd, const char* name) noexcept {
+    int fd;
+    do {
+        fd = ::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+bool is_not_directory_error(int err) noexcept {
+    // O_NOFOLLOW on a link: ELOOP (Linux, macOS), EMLINK (FreeBSD);
+    // O_DIRECTORY on anything else: ENOTDIR.
+    return err == ENOTDIR || err == ELOOP || err == EMLINK;
+}
+
+int open_parent_directory(const char* path) noexcept {
+#if TEMPFILE_LINUX
+    const int flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+#elif defined(O_SEARCH)
+    const int flags = O_SEARCH | O_DIRECTORY | O_CLOEXEC;
+#else
+    // Needs read permission on the parent: a known gap where the OS offers
+    // no search-only open.
+    const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+#endif
+    int fd;
+    do {
+        fd = ::open(path, flags);
+    } while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+namespace {
+constexpr mode_t owner_rwx = S_IRWXU;
+
+bool needs_owner_access(const struct stat& st) noexcept {
+    return (st.st_mode & owner_rwx) != owner_rwx;
+}
+}  // namespace
+
+bool grant_owner_access(int fd) noexcept {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return false;
+    if (!needs_owner_access(st)) return false;
+    return ::fchmod(fd, (st.st_mode & 07777) | owner_rwx) == 0;
+}
+
+bool grant_owner_access_at(int dir_fd, const char* name) noexcept {
+#if TEMPFILE_LINUX
+    // An O_PATH handle needs no permission on the directory itself and pins
+    // the inode: chmod through /proc/self/fd reaches exactly that inode, and
+    // O_NOFOLLOW|O_DIRECTORY refused a link (ENOTDIR).
+    unique_fd pinned(::openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC));
+    if (!pinned) return false;
+    struct stat st;
+    if (::fstat(pinned.get(), &st) != 0) return false;
+    if (!needs_owner_access(st)) return false;
+    const mode_t mode = (st.st_mode & 07777) | owner_rwx;
+    char proc_path[40];
+    std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", pinned.get());
+    if (::chmod(proc_path, mode) == 0) return true;
+    if (errno != ENOENT) return false;
+    // No /proc: glibc's fchmodat uses fchmodat2 where the kernel has it and
+    // otherwise fails with EOPNOTSUPP rather than follow a link.
+    return ::fchmodat(dir_fd, name, mode, AT_SYMLINK_NOFOLLOW) == 0;
+#else
+    struct stat st;
+    if (::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return false;
+    }
+    if (!needs_owner_access(st)) return false;
+    // macOS and the BSDs change a link itself here (lchmod), never its target.
+    return ::fchmodat(dir_fd, name, (st.st_mode & 07777) | owner_rwx, AT_SYMLINK_NOFOLLOW) == 0;
+#endif
+}
+
+}  // namespace tempfile::detail::os::tree

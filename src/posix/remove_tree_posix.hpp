@@ -1,0 +1,74 @@
+#pragma once
+// Pieces of the POSIX tree removal (remove_tree_posix.cpp): owned handles and
+// the few calls that need care, each working relative to a directory handle.
+#include <dirent.h>
+#include <sys/types.h>
+
+#include <utility>
+
+namespace tempfile::detail::os::tree {
+
+/// An owned file descriptor: closed on destruction, never twice.
+class unique_fd {
+public:
+    unique_fd() noexcept = default;
+    explicit unique_fd(int fd) noexcept : fd_(fd) {}
+    unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    unique_fd& operator=(unique_fd&& other) noexcept;
+    unique_fd(const unique_fd&) = delete;
+    unique_fd& operator=(const unique_fd&) = delete;
+    ~unique_fd();
+    int get() const noexcept { return fd_; }
+    int release() noexcept { return std::exchange(fd_, -1); }
+    explicit operator bool() const noexcept { return fd_ >= 0; }
+
+private:
+    int fd_ = -1;
+};
+
+/// An owned directory stream (closedir on destruction); empty while a walk
+/// has closed it to keep the number of open handles bounded.
+class dir_stream {
+public:
+    dir_stream() noexcept = default;
+    dir_stream(dir_stream&& other) noexcept : dir_(std::exchange(other.dir_, nullptr)) {}
+    dir_stream& operator=(dir_stream&& other) noexcept;
+    dir_stream(const dir_stream&) = delete;
+    dir_stream& operator=(const dir_stream&) = delete;
+    ~dir_stream() { reset(); }
+    /// Takes `fd` over (closed even on failure); false with errno set if
+    /// fdopendir fails.
+    bool adopt(unique_fd fd) noexcept;
+    void reset() noexcept;
+    DIR* get() const noexcept { return dir_; }
+    int fd() const noexcept { return ::dirfd(dir_); }
+    explicit operator bool() const noexcept { return dir_ != nullptr; }
+
+private:
+    DIR* dir_ = nullptr;
+};
+
+/// Opens the directory `name` in `dir_fd` for reading, refusing to follow a
+/// symbolic link (O_NOFOLLOW|O_DIRECTORY, and O_NONBLOCK so that a FIFO
+/// swapped in can never block). Returns -1 with errno: ELOOP / ENOTDIR (or
+/// FreeBSD's EMLINK) when `name` is not a directory.
+int open_directory_at(int dir_fd, const char* name) noexcept;
+
+/// True when an open_directory_at errno means "this is not a directory".
+bool is_not_directory_error(int err) noexcept;
+
+/// Opens `path` as a handle to work relative to; it only needs search
+/// permission where the OS allows it (Linux O_PATH, O_SEARCH), else read.
+int open_parent_directory(const char* path) noexcept;
+
+/// Adds u+rwx to the open directory `fd`, keeping its other bits. False
+/// (errno set) if it cannot, or if u+rwx was already there (nothing to fix).
+bool grant_owner_access(int fd) noexcept;
+
+/// Adds u+rwx to the directory `name` in `dir_fd` without ever following a
+/// symbolic link (a link swapped in is left alone: ENOTDIR). Linux goes
+/// through an O_PATH handle, elsewhere fchmodat(AT_SYMLINK_NOFOLLOW); where
+/// neither is safe it refuses (EOPNOTSUPP) rather than chmod through a path.
+bool grant_owner_access_at(int dir_fd, const char* name) noexcept;
+
+}  // namespace tempfile::detail::os::tree
