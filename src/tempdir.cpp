@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <mutex>
-#include <vector>
 
 namespace tempfile {
 namespace {
@@ -16,24 +15,6 @@ namespace os = detail::os;
 std::mutex lock;
 fs::path override_dir;  // set_tempdir(), absolute
 fs::path cached_dir;    // the first usable candidate
-
-// The candidates in order, made absolute; unset or unresolvable ones dropped.
-std::vector<fs::path> candidates() {
-    std::vector<fs::path> dirs;
-    for (const char* name : {"TMPDIR", "TEMP", "TMP"})
-        dirs.push_back(os::environment_path(name));
-    for (fs::path& dir : os::platform_temp_directories()) dirs.push_back(std::move(dir));
-    std::vector<fs::path> absolute;
-    std::error_code ec;
-    for (const fs::path& dir : dirs) {
-        if (dir.empty()) continue;
-        fs::path a = fs::absolute(dir, ec);
-        if (!ec) absolute.push_back(std::move(a));
-    }
-    fs::path cwd = fs::current_path(ec);
-    if (!ec) absolute.push_back(std::move(cwd));
-    return absolute;
-}
 
 // Usable: a file can be created exclusively, written and removed there.
 // Writing matters: a full or read-only-mounted file system lets some
@@ -59,6 +40,23 @@ bool usable(const fs::path& dir) {
     return false;
 }
 
+// The first usable candidate, made absolute: $TMPDIR, $TEMP, $TMP, the
+// platform's list, then the working directory, asked for only when needed.
+fs::path first_usable() {
+    std::error_code ec;
+    for (const char* name : {"TMPDIR", "TEMP", "TMP"}) {
+        fs::path dir = os::environment_path(name);
+        if (dir.empty()) continue;
+        dir = detail::resolve_directory(dir, ec);  // not empty: gettempdir() is not re-entered
+        if (!ec && usable(dir)) return dir;
+    }
+    for (fs::path& dir : os::platform_temp_directories())
+        if (usable(dir)) return std::move(dir);
+    fs::path cwd = fs::current_path(ec);
+    if (!ec && usable(cwd)) return cwd;
+    return {};
+}
+
 }  // namespace
 
 fs::path gettempdir(std::error_code& ec) {
@@ -66,13 +64,9 @@ fs::path gettempdir(std::error_code& ec) {
     std::lock_guard<std::mutex> guard(lock);
     if (!override_dir.empty()) return override_dir;
     if (!cached_dir.empty()) return cached_dir;
-    for (fs::path& dir : candidates())
-        if (usable(dir)) {
-            cached_dir = std::move(dir);
-            return cached_dir;
-        }
-    ec = std::error_code(ENOENT, std::system_category());
-    return {};
+    cached_dir = first_usable();
+    if (cached_dir.empty()) ec = std::error_code(ENOENT, std::system_category());
+    return cached_dir;
 }
 
 fs::path gettempdir() {
@@ -87,7 +81,12 @@ fs::path gettempdir() {
 }
 
 void set_tempdir(const fs::path& dir) {
-    fs::path absolute = dir.empty() ? fs::path() : fs::absolute(dir);
+    fs::path absolute;
+    if (!dir.empty()) {
+        std::error_code ec;
+        absolute = detail::resolve_directory(dir, ec);
+        if (ec) throw fs::filesystem_error("set_tempdir", dir, ec);
+    }
     std::lock_guard<std::mutex> guard(lock);
     override_dir = std::move(absolute);
     if (override_dir.empty()) cached_dir.clear();
