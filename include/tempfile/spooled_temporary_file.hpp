@@ -52,8 +52,13 @@ public:
     void truncate(std::uint64_t size);
     /// On disk: as file::sync(); in memory: flushes the stream only.
     void sync();
+    /// One buffered std::iostream, valid across the rollover until close();
+    /// it shares the one position with the raw calls, as file's does. Its
+    /// writes count toward max_size when its buffer is flushed (flush(), a
+    /// raw call, or a full buffer). Throws std::logic_error when closed.
     std::iostream& stream();
-    /// Idempotent; the memory is freed, the file closed (and so gone).
+    /// Idempotent; output the stream still buffers is dropped (nobody can
+    /// read it any more), the memory freed, the file closed (and so gone).
     void close();
     bool is_open() const noexcept;
 
@@ -66,7 +71,8 @@ public:
     file::native_handle_type native_handle();
 
 private:
-    spooled_temporary_file() noexcept = default;
+    struct empty_tag {};
+    explicit spooled_temporary_file(empty_tag) noexcept;  // owns nothing: create()'s failure
     struct state;
     std::unique_ptr<state> state_;
 };
