@@ -1,0 +1,204 @@
+// atomic_file: the target is replaced whole or not at all, keeps its mode,
+// and no temporary is ever left behind.
+#include "harness.hpp"
+
+#include <tempfile/atomic_file.hpp>
+
+#include <gtest/gtest.h>
+
+#include <utility>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+namespace fs = std::filesystem;
+using tempfile::atomic_file;
+using tempfile_test::list_dir;
+using tempfile_test::read_text;
+using tempfile_test::test_dir;
+using tempfile_test::write_text;
+
+mode_t mode_of(const fs::path& p) {
+    struct stat st {};
+    EXPECT_EQ(::stat(p.c_str(), &st), 0);
+    return st.st_mode & 07777;
+}
+
+TEST(AtomicFile, CommitReplacesTheTargetWhole) {
+    fs::path target = test_dir() / "config.json";
+    write_text(target, "old content that is longer");
+    atomic_file f(target);
+    f.write("new");
+    f.stream() << " content";  // buffered in the stream: commit hands it over
+    EXPECT_EQ(read_text(target), "old content that is longer");  // untouched until commit
+    f.commit();
+    EXPECT_EQ(read_text(target), "new content");
+    EXPECT_FALSE(f.is_open());
+    EXPECT_TRUE(f.temporary_path().empty());
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"config.json"});
+    fs::remove(target);
+}
+
+TEST(AtomicFile, TemporaryIsHiddenBesideTheTarget) {
+    fs::path target = test_dir() / "data.bin";
+    atomic_file f(target);
+    fs::path temp = f.temporary_path();
+    EXPECT_EQ(temp.parent_path(), test_dir());
+    std::string name = temp.filename().string();
+    ASSERT_EQ(name.size(), std::string(".data.bin.").size() + 8 + 4);
+    EXPECT_EQ(name.substr(0, 10), ".data.bin.");
+    EXPECT_EQ(name.substr(18), ".tmp");
+    EXPECT_TRUE(fs::exists(temp));
+    EXPECT_EQ(f.target(), target);
+}
+
+TEST(AtomicFile, CommitCreatesAMissingTargetWithMode0600) {
+    mode_t old = ::umask(0);
+    fs::path target = test_dir() / "fresh";
+    atomic_file f(target);
+    ::umask(old);
+    f.write("hello");
+    f.commit();
+    EXPECT_EQ(read_text(target), "hello");
+    EXPECT_EQ(mode_of(target), 0600u);
+    fs::remove(target);
+}
+
+TEST(AtomicFile, KeepsTheTargetsPermissionBits) {
+    fs::path target = test_dir() / "script.sh";
+    write_text(target, "#!/bin/sh\n");
+    fs::permissions(target, static_cast<fs::perms>(0751));
+    atomic_file f(target);
+    EXPECT_EQ(mode_of(f.temporary_path()), 0751u);  // from the start: no window with other modes
+    f.write("#!/bin/sh\necho new\n");
+    f.commit();
+    EXPECT_EQ(mode_of(target), 0751u);
+    fs::remove(target);
+}
+
+TEST(AtomicFile, WithoutCommitTheTargetIsUntouchedAndNoTemporaryIsLeft) {
+    fs::path target = test_dir() / "keep.txt";
+    write_text(target, "original");
+    {
+        atomic_file f(target);
+        f.write("half-written");
+    }
+    EXPECT_EQ(read_text(target), "original");
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"keep.txt"});
+    {
+        atomic_file f(test_dir() / "never");
+        f.write("x");
+    }
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"keep.txt"});
+    fs::remove(target);
+}
+
+TEST(AtomicFile, TargetInAMissingDirectoryFailsAtConstruction) {
+    fs::path dir = test_dir() / "missing";
+    try {
+        atomic_file f(dir / "target");
+        FAIL() << "no exception";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory);
+        EXPECT_EQ(e.path1(), dir);
+    }
+    std::error_code ec;
+    atomic_file f = atomic_file::create(dir / "target", ec);
+    EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+    EXPECT_FALSE(f.is_open());
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(AtomicFile, FailedCommitDeletesTheTemporaryAndLeavesTheTarget) {
+    fs::path target = test_dir() / "dir";
+    fs::create_directory(target);
+    write_text(target / "inside", "untouched");
+    atomic_file f(target);
+    f.write("cannot replace a non-empty directory");
+    std::error_code ec;
+    f.commit(ec);
+    EXPECT_TRUE(ec);
+    EXPECT_EQ(read_text(target / "inside"), "untouched");
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"dir"});
+    EXPECT_FALSE(f.is_open());
+    fs::remove_all(target);
+}
+
+TEST(AtomicFile, CommitThrowsFilesystemErrorNamingTheTarget) {
+    fs::path target = test_dir() / "dir";
+    fs::create_directory(target);
+    write_text(target / "inside", "x");
+    atomic_file f(target);
+    try {
+        f.commit();
+        FAIL() << "no exception";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.path1(), target);
+    }
+    fs::remove_all(target);
+}
+
+TEST(AtomicFile, ASecondCommitIsAnErrorAndChangesNothing) {
+    fs::path target = test_dir() / "once";
+    atomic_file f(target);
+    f.write("first");
+    f.commit();
+    std::error_code ec;
+    f.commit(ec);
+    EXPECT_TRUE(ec);
+    EXPECT_EQ(read_text(target), "first");
+    fs::remove(target);
+}
+
+TEST(AtomicFile, TargetNamingADirectoryIsRefused) {
+    std::error_code ec;
+    atomic_file f = atomic_file::create(test_dir() / "sub" / "", ec);
+    EXPECT_EQ(ec, std::errc::is_a_directory);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(AtomicFile, TargetNamesWithUnusualCharactersWork) {
+    for (const char* name : {"with space", ".hidden", "caf\xc3\xa9.txt", "a.b.c", "-dash"}) {
+        fs::path target = test_dir() / name;
+        atomic_file f(target);
+        f.write(name);
+        f.commit();
+        EXPECT_EQ(read_text(target), name);
+        fs::remove(target);
+    }
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(AtomicFile, RelativeTargetIsMadeAbsoluteAtConstruction) {
+    fs::create_directories(test_dir() / "a");
+    fs::create_directories(test_dir() / "b");
+    fs::current_path(test_dir() / "a");
+    atomic_file f("out");
+    EXPECT_EQ(f.target(), test_dir() / "a" / "out");
+    fs::current_path(test_dir() / "b");
+    f.commit();
+    EXPECT_TRUE(fs::exists(test_dir() / "a" / "out"));
+    EXPECT_TRUE(list_dir(test_dir() / "b").empty());
+    fs::remove_all(test_dir() / "a");
+    fs::remove_all(test_dir() / "b");
+}
+
+TEST(AtomicFile, MovedFromOwnerDeletesNothing) {
+    fs::path target = test_dir() / "moved";
+    atomic_file g(test_dir() / "other");
+    fs::path other_temp = g.temporary_path();
+    {
+        atomic_file f(target);
+        f.write("via move");
+        g = std::move(f);  // discards what g had
+        EXPECT_TRUE(f.temporary_path().empty());  // NOLINT(bugprone-use-after-move): the documented state
+    }
+    EXPECT_FALSE(fs::exists(other_temp));
+    EXPECT_TRUE(fs::exists(g.temporary_path()));
+    g.commit();
+    EXPECT_EQ(read_text(target), "via move");
+    fs::remove(target);
+}
+
+}  // namespace

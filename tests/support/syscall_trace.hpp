@@ -1,0 +1,56 @@
+#pragma once
+// Counting system calls: the "no wasted syscalls" rule made testable. A test
+// runs a DISABLED_ body of its own program under strace; the body marks the
+// measured part with trace_begin()/trace_end(), and the caller gets the names
+// of the calls made in between, in order.
+#include "harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace tempfile_test {
+
+// Calls that fail at once and stand out in strace's output.
+inline void trace_begin() { (void)!::write(-1, "TRACE_BEGIN", 11); }
+inline void trace_end() { (void)!::write(-1, "TRACE_END", 9); }
+
+/// True when strace can be run here (it is not part of every CI image).
+inline bool have_strace() { return std::system("strace -o /dev/null true >/dev/null 2>&1") == 0; }
+
+/// Runs the test `suite.DISABLED_name` of this program under strace and
+/// returns the system calls it made between trace_begin() and trace_end().
+inline std::vector<std::string> traced_calls(const std::string& disabled_test) {
+    fs::path out = test_dir() / "strace.out";
+    char self[4096];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) throw std::runtime_error("no /proc/self/exe");
+    self[n] = '\0';
+    std::string command = "strace -o '" + out.string() + "' '" + self +
+                          "' --gtest_also_run_disabled_tests --gtest_filter='" + disabled_test +
+                          "' >/dev/null 2>&1";
+    int status = std::system(command.c_str());
+    std::vector<std::string> calls;
+    std::ifstream in(out);
+    std::string line;
+    bool inside = false;
+    while (std::getline(in, line)) {
+        if (line.find("TRACE_BEGIN") != std::string::npos) {
+            inside = true;
+            continue;
+        }
+        if (line.find("TRACE_END") != std::string::npos) break;
+        if (inside) calls.push_back(line.substr(0, line.find('(')));
+    }
+    in.close();
+    fs::remove(out);
+    if (status != 0) throw std::runtime_error("traced test failed: " + command);
+    return calls;
+}
+
+}  // namespace tempfile_test

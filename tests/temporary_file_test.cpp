@@ -1,0 +1,210 @@
+// temporary_file: CPython's TestTemporaryFile, plus persist() and the
+// factory from Rust's tempfile crate.
+#include "harness.hpp"
+#include "syscall_trace.hpp"
+
+#include <tempfile/temporary_file.hpp>
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+namespace fs = std::filesystem;
+using tempfile::temporary_file;
+using tempfile_test::list_dir;
+using tempfile_test::read_text;
+using tempfile_test::test_dir;
+
+template <typename T, typename = void>
+struct has_path : std::false_type {};
+template <typename T>
+struct has_path<T, std::void_t<decltype(std::declval<T&>().path())>> : std::true_type {};
+
+struct stat stat_of(int fd) {
+    struct stat st {};
+    EXPECT_EQ(::fstat(fd, &st), 0);
+    return st;
+}
+
+// Restores the umask a test changed, also when an assertion fails.
+struct umask_guard {
+    explicit umask_guard(mode_t m) : old(::umask(m)) {}
+    ~umask_guard() { ::umask(old); }
+    mode_t old;
+};
+
+TEST(TemporaryFile, HasNoNameToRelyOn) {
+    // CPython's test_has_no_name, at compile time: the pitfall cannot compile.
+    static_assert(!has_path<temporary_file>::value, "temporary_file must not have path()");
+    temporary_file f;
+    EXPECT_TRUE(f.is_open());
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+    EXPECT_EQ(stat_of(f.native_handle()).st_nlink, 0u);
+}
+
+TEST(TemporaryFile, DefaultConstructionMakesAnOpenFileInTheTempDir) {
+    temporary_file f;
+    ASSERT_TRUE(f.is_open());
+    f.write("blat");
+    f.seek(0);
+    EXPECT_EQ(f.read_all(), "blat");
+    // It was made in gettempdir() (the test's directory): same file system.
+    struct stat dir {};
+    ASSERT_EQ(::stat(test_dir().c_str(), &dir), 0);
+    EXPECT_EQ(stat_of(f.native_handle()).st_dev, dir.st_dev);
+}
+
+TEST(TemporaryFile, ModeIs0600UnderUmaskZero) {
+    umask_guard guard(0);
+    temporary_file f;
+    EXPECT_EQ(stat_of(f.native_handle()).st_mode & 07777, 0600u);
+}
+
+TEST(TemporaryFile, DescriptorIsCloseOnExec) {
+    temporary_file f;
+    EXPECT_NE(::fcntl(f.native_handle(), F_GETFD) & FD_CLOEXEC, 0);
+}
+
+TEST(TemporaryFile, LeavesNothingInTheDirectoryEvenWhileOpen) {
+    fs::path sub = test_dir() / "sub";
+    fs::create_directory(sub);
+    {
+        temporary_file f({"pre", ".suf", sub});
+        f.write("data");
+        EXPECT_TRUE(list_dir(sub).empty());
+    }
+    EXPECT_TRUE(list_dir(sub).empty());
+    fs::remove(sub);
+}
+
+TEST(TemporaryFile, MultipleCloseIsFine) {
+    temporary_file f;
+    f.write("abc");
+    f.close();
+    f.close();
+    EXPECT_FALSE(f.is_open());
+}
+
+TEST(TemporaryFile, StreamAndRawCallsShareTheContent) {
+    temporary_file f;
+    f.stream() << "hello " << 42;
+    f.seek(0);
+    EXPECT_EQ(f.read_all(), "hello 42");
+}
+
+TEST(TemporaryFile, MovedFromOwnerIsEmptyAndTheFileStaysOpen) {
+    temporary_file f;
+    f.write("moved");
+    temporary_file g(std::move(f));
+    EXPECT_FALSE(f.is_open());  // NOLINT(bugprone-use-after-move): the documented state
+    ASSERT_TRUE(g.is_open());
+    g.seek(0);
+    EXPECT_EQ(g.read_all(), "moved");
+}
+
+TEST(TemporaryFile, FactoryReportsMissingDirectoryAndCreatesNothing) {
+    std::error_code ec;
+    temporary_file f = temporary_file::create({"tmp", "", test_dir() / "missing"}, ec);
+    EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+    EXPECT_FALSE(f.is_open());
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TemporaryFile, ConstructorThrowsFilesystemErrorNamingTheDirectory) {
+    fs::path missing = test_dir() / "missing";
+    try {
+        temporary_file f({"tmp", "", missing});
+        FAIL() << "no exception";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory);
+        EXPECT_EQ(e.path1(), missing);
+    }
+}
+
+TEST(TemporaryFile, BadPrefixOrSuffixThrowsInvalidArgumentAndCreatesNothing) {
+    EXPECT_THROW(temporary_file({"a/b", "", {}}), std::invalid_argument);
+    EXPECT_THROW(temporary_file({"tmp", "x/y", {}}), std::invalid_argument);
+    EXPECT_THROW(temporary_file({std::string("nul\0here", 8), "", {}}), std::invalid_argument);
+    std::error_code ec;
+    temporary_file f = temporary_file::create({"../escape", "", {}}, ec);
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_FALSE(f.is_open());
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TemporaryFile, PersistGivesItANameAndKeepsItOpen) {
+    fs::path target = test_dir() / "named";
+    temporary_file f;
+    f.write("first");
+    f.stream() << " buffered";  // persist hands the stream's data over first
+    std::error_code ec;
+    f.persist(target, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(read_text(target), "first buffered");
+    ASSERT_TRUE(f.is_open());
+    f.write(" more");
+    f.close();
+    EXPECT_EQ(read_text(target), "first buffered more");
+    EXPECT_EQ(fs::status(target).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+    fs::remove(target);
+}
+
+TEST(TemporaryFile, PersistFailsWithEexistAndLeavesTheTargetUntouched) {
+    fs::path target = test_dir() / "taken";
+    tempfile_test::write_text(target, "original");
+    temporary_file f;
+    f.write("new");
+    try {
+        f.persist(target);
+        FAIL() << "no exception";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.code(), std::errc::file_exists);
+        EXPECT_EQ(e.path1(), target);
+    }
+    EXPECT_EQ(read_text(target), "original");
+    EXPECT_TRUE(f.is_open());
+    fs::remove(target);
+}
+
+TEST(TemporaryFile, PersistOfAClosedFileIsAnError) {
+    temporary_file f;
+    f.close();
+    std::error_code ec;
+    f.persist(test_dir() / "never", ec);
+    EXPECT_TRUE(ec);
+    EXPECT_FALSE(fs::exists(test_dir() / "never"));
+}
+
+TEST(TemporaryFile, RelativeDirectoryIsResolvedAgainstTheWorkingDirectory) {
+    fs::create_directory(test_dir() / "rel");
+    fs::current_path(test_dir());
+    temporary_file f({"tmp", "", "rel"});
+    fs::path target = test_dir() / "rel" / "out";
+    f.persist("rel/out");  // relative too: resolved now, against the same directory
+    EXPECT_TRUE(fs::exists(target));
+    f.close();
+    fs::remove(target);
+    fs::remove(test_dir() / "rel");
+}
+
+TEST(TemporaryFile, DISABLED_CreateAndDestroyUnderTrace) {
+    { temporary_file warm_up; }  // first-use costs (the temp dir, the allocator) are not the owner's
+    tempfile_test::trace_begin();
+    { temporary_file f; }
+    tempfile_test::trace_end();
+}
+
+TEST(TemporaryFile, CreateAndDestroyCostOpenAndCloseOnly) {
+    if (!tempfile_test::have_strace()) GTEST_SKIP() << "strace is not installed: syscall budget not checked";
+    auto calls = tempfile_test::traced_calls("TemporaryFile.DISABLED_CreateAndDestroyUnderTrace");
+    EXPECT_EQ(calls, (std::vector<std::string>{"openat", "close"}));
+}
+
+}  // namespace
