@@ -1,0 +1,560 @@
+// tempfile-run (tools/), driven as a user drives it: the real binary in a
+// subprocess, pipes for its standard streams, real signals, and a pseudo
+// terminal for Ctrl-C. Every run makes its things in the test's private
+// directory ($TMPDIR), so "nothing left behind" is checked by listing it.
+#include "harness.hpp"
+
+#include <gtest/gtest.h>
+
+#ifndef _WIN32
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+#endif
+
+#if defined(_WIN32)
+TEST(TempfileRun, NeedsTheWindowsSupervisor) { GTEST_SKIP() << "tempfile-run has no Windows supervisor yet"; }
+#elif !defined(TEMPFILE_RUN_PATH)
+TEST(TempfileRun, IsNotBuilt) { GTEST_SKIP() << "tempfile-run is not built (TEMPFILE_BUILD_TOOLS=OFF)"; }
+#else
+
+namespace {
+namespace fs = std::filesystem;
+using tempfile_test::list_dir;
+using tempfile_test::test_dir;
+
+/// A descriptor owned by the test, so that none leaks past it.
+class fd_owner {
+public:
+    explicit fd_owner(int fd = -1) : fd_(fd) {}
+    fd_owner(fd_owner&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    fd_owner& operator=(fd_owner&& other) noexcept {
+        std::swap(fd_, other.fd_);
+        return *this;
+    }
+    ~fd_owner() { reset(); }
+    int get() const { return fd_; }
+    void reset() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+private:
+    int fd_;
+};
+
+struct pipe_pair {
+    fd_owner read, write;
+};
+
+pipe_pair make_pipe() {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+    pipe_pair p{fd_owner(fds[0]), fd_owner(fds[1])};
+    ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    ::fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return p;
+}
+
+/// How a finished run ended: the raw wait status and what it printed.
+struct run_result {
+    int status = 0;
+    std::string out, err;
+
+    bool exited_with(int code) const { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
+    std::string describe() const {
+        std::string how = WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
+                                            : "signal " + std::to_string(WTERMSIG(status));
+        return how + "; stdout: [" + out + "]; stderr: [" + err + "]";
+    }
+};
+
+/// tempfile-run running in a subprocess of its own process group (so that a
+/// command's `kill 0` or a terminal signal never reaches the test runner).
+/// With `terminal`, it is a session leader whose stdin is a new pseudo
+/// terminal: writing "\x03" to terminal_master() is a real Ctrl-C.
+class tool_process {
+public:
+    explicit tool_process(const std::vector<std::string>& args, bool terminal = false) {
+        std::vector<std::string> words{TEMPFILE_RUN_PATH};
+        words.insert(words.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& w : words) argv.push_back(w.data());
+        argv.push_back(nullptr);
+        pipe_pair in = make_pipe(), out = make_pipe(), err = make_pipe();
+        std::string slave_name;
+        if (terminal) {
+            master_ = fd_owner(::posix_openpt(O_RDWR | O_NOCTTY));
+            if (master_.get() < 0 || ::grantpt(master_.get()) != 0 || ::unlockpt(master_.get()) != 0)
+                throw std::system_error(errno, std::generic_category(), "posix_openpt");
+            ::fcntl(master_.get(), F_SETFD, FD_CLOEXEC);
+            slave_name = ::ptsname(master_.get());
+        }
+        pid_ = ::fork();
+        if (pid_ < 0) throw std::system_error(errno, std::generic_category(), "fork");
+        if (pid_ == 0) {
+            if (terminal) {
+                int slave = -1;
+                if (::setsid() < 0 || (slave = ::open(slave_name.c_str(), O_RDWR)) < 0 ||
+                    ::ioctl(slave, TIOCSCTTY, 0) != 0 || ::dup2(slave, 0) < 0)
+                    ::_exit(120);
+            } else if (::setpgid(0, 0) != 0 || ::dup2(in.read.get(), 0) < 0) {
+                ::_exit(120);
+            }
+            if (::dup2(out.write.get(), 1) < 0 || ::dup2(err.write.get(), 2) < 0) ::_exit(120);
+            ::execv(argv[0], argv.data());
+            ::_exit(121);
+        }
+        if (!terminal) in_ = std::move(in.write);
+        out_ = std::move(out.read);
+        err_ = std::move(err.read);
+    }
+    tool_process(const tool_process&) = delete;
+    tool_process& operator=(const tool_process&) = delete;
+    /// A test that failed half-way must not leave its process behind.
+    ~tool_process() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            int status;
+            ::waitpid(pid_, &status, 0);
+        }
+    }
+
+    pid_t pid() const { return pid_; }
+    int terminal_master() const { return master_.get(); }
+
+    void write_stdin(const std::string& text) {
+        ASSERT_EQ(::write(in_.get(), text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    }
+
+    /// The next line of stdout, without its newline ("" at end of file).
+    std::string read_line() {
+        for (;;) {
+            std::size_t nl = pending_out_.find('\n');
+            if (nl != std::string::npos) {
+                std::string line = pending_out_.substr(0, nl);
+                pending_out_.erase(0, nl + 1);
+                return line;
+            }
+            char buf[256];
+            ssize_t n = ::read(out_.get(), buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return std::exchange(pending_out_, "");
+            pending_out_.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+
+    /// Closes stdin, reads stdout and stderr to their end, then reaps it.
+    run_result finish() {
+        in_.reset();
+        run_result r;
+        r.out = std::exchange(pending_out_, "");
+        drain(r.out, r.err);
+        while (::waitpid(pid_, &r.status, 0) < 0 && errno == EINTR) {
+        }
+        pid_ = -1;
+        return r;
+    }
+
+private:
+    void drain(std::string& out, std::string& err) {
+        pollfd fds[2] = {{out_.get(), POLLIN, 0}, {err_.get(), POLLIN, 0}};
+        std::string* sinks[2] = {&out, &err};
+        int open_count = 2;
+        while (open_count > 0) {
+            if (::poll(fds, 2, -1) < 0) {
+                if (errno == EINTR) continue;
+                throw std::system_error(errno, std::generic_category(), "poll");
+            }
+            for (int i = 0; i < 2; ++i) {
+                if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+                char buf[4096];
+                ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+                if (n > 0) {
+                    sinks[i]->append(buf, static_cast<std::size_t>(n));
+                } else if (n == 0 || errno != EINTR) {
+                    fds[i].fd = -1;
+                    --open_count;
+                }
+            }
+        }
+        out_.reset();
+        err_.reset();
+    }
+
+    pid_t pid_ = -1;
+    fd_owner in_, out_, err_, master_;
+    std::string pending_out_;
+};
+
+run_result run_tool(const std::vector<std::string>& args, const std::string& input = "") {
+    tool_process tool(args);
+    if (!input.empty()) tool.write_stdin(input);
+    return tool.finish();
+}
+
+/// `sh -c script sh args...`: the script sees the args as $1, $2, ...
+std::vector<std::string> shell(const std::string& script, std::vector<std::string> args = {}) {
+    std::vector<std::string> words{"--", "sh", "-c", script, "sh"};
+    words.insert(words.end(), args.begin(), args.end());
+    return words;
+}
+
+std::vector<std::string> with_options(std::vector<std::string> options, const std::vector<std::string>& rest) {
+    options.insert(options.end(), rest.begin(), rest.end());
+    return options;
+}
+
+struct stat lstat_or_fail(const fs::path& p) {
+    struct stat st {};
+    EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p;
+    return st;
+}
+
+bool exists_no_follow(const fs::path& p) {
+    struct stat st {};
+    return ::lstat(p.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+// ---- what the command is given ----------------------------------------------
+
+TEST(TempfileRun, ExportsAPrivateDirectoryAsTmpdirAndInPlaceOfBraces) {
+    tool_process tool(shell(R"(printf '%s\n%s\n' "$TMPDIR" "$1"; read line)", {"{}"}));
+    fs::path exported = tool.read_line();
+    fs::path argument = tool.read_line();
+    EXPECT_EQ(exported, argument);
+    EXPECT_TRUE(exported.is_absolute()) << exported;
+    EXPECT_EQ(exported.parent_path(), test_dir());
+    struct stat st = lstat_or_fail(exported);
+    EXPECT_TRUE(S_ISDIR(st.st_mode));
+    EXPECT_EQ(st.st_mode & 07777, 0700u);
+    EXPECT_EQ(st.st_uid, ::geteuid());
+    tool.write_stdin("done\n");
+    run_result r = tool.finish();
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_TRUE(r.err.empty()) << r.describe();
+    EXPECT_FALSE(exists_no_follow(exported));
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRun, EnvOptionNamesTheVariableAndLeavesTmpdirAlone) {
+    run_result r = run_tool(with_options({"--env", "SCRATCH"}, shell(R"(printf '%s\n%s\n' "$SCRATCH" "$TMPDIR")")));
+    ASSERT_TRUE(r.exited_with(0)) << r.describe();
+    std::string scratch = r.out.substr(0, r.out.find('\n'));
+    EXPECT_EQ(fs::path(scratch).parent_path(), test_dir()) << r.describe();
+    EXPECT_EQ(r.out.substr(r.out.find('\n') + 1), test_dir().string() + "\n");
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRun, FileOptionMakesAnEmpty0600FileExportedAsTempfile) {
+    tool_process tool(with_options({"--file"}, shell(R"(printf '%s\n%s\n' "$TEMPFILE" "$1"; read line)", {"{}"})));
+    fs::path exported = tool.read_line();
+    EXPECT_EQ(fs::path(tool.read_line()), exported);
+    EXPECT_EQ(exported.parent_path(), test_dir());
+    struct stat st = lstat_or_fail(exported);
+    EXPECT_TRUE(S_ISREG(st.st_mode));
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+    EXPECT_EQ(st.st_size, 0);
+    tool.write_stdin("done\n");
+    run_result r = tool.finish();
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_FALSE(exists_no_follow(exported));
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRun, PrefixSuffixAndInChooseWhereAndHowItIsNamed) {
+    fs::path where = test_dir() / "where";
+    fs::create_directory(where);
+    run_result r = run_tool(with_options({"--prefix", "job-", "--suffix", ".d", "--in", where.string()},
+                                         shell(R"(echo "$TMPDIR")")));
+    ASSERT_TRUE(r.exited_with(0)) << r.describe();
+    fs::path made = r.out.substr(0, r.out.size() - 1);
+    EXPECT_EQ(made.parent_path(), where);
+    std::string name = made.filename().string();
+    EXPECT_EQ(name.size(), 4u + 8u + 2u) << name;
+    EXPECT_EQ(name.rfind("job-", 0), 0u) << name;
+    EXPECT_EQ(name.substr(name.size() - 2), ".d") << name;
+    EXPECT_TRUE(list_dir(where).empty());
+    fs::remove(where);
+}
+
+TEST(TempfileRun, CommandMayComeWithoutDoubleDashAndKeepsItsOwnOptions) {
+    run_result r = run_tool({"sh", "-c", R"(printf '%s\n' "$1")", "sh", "--keep"});
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_EQ(r.out, "--keep\n");
+    EXPECT_TRUE(r.err.empty()) << r.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRun, StandardStreamsPassThrough) {
+    run_result r = run_tool(shell("cat; echo oops >&2"), "hello\n");
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_EQ(r.out, "hello\n");
+    EXPECT_EQ(r.err, "oops\n");
+}
+
+// ---- exit status ------------------------------------------------------------------
+
+TEST(TempfileRun, ExitStatusIsTheCommands) {
+    for (int code : {0, 3, 255}) {
+        run_result r = run_tool(shell(R"(echo x > "$TMPDIR/f"; exit )" + std::to_string(code)));
+        EXPECT_TRUE(r.exited_with(code)) << r.describe();
+        EXPECT_TRUE(list_dir(test_dir()).empty());
+    }
+}
+
+TEST(TempfileRun, CommandKilledBySignalNGives128PlusN) {
+    run_result r = run_tool(shell(R"(echo x > "$TMPDIR/f"; kill -USR1 $$)"));
+    EXPECT_TRUE(r.exited_with(128 + SIGUSR1)) << r.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRun, CommandKilledWithSigkillIsStillCleanedUp) {
+    run_result r = run_tool(shell(R"(mkdir "$1/sub"; echo x > "$1/sub/f"; kill -KILL $$)", {"{}"}));
+    EXPECT_TRUE(r.exited_with(128 + SIGKILL)) << r.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+// ---- signals ------------------------------------------------------------------------
+
+class TempfileRunForwarding : public ::testing::TestWithParam<int> {};
+
+// The command traps the signal and exits 7: the status proves that it got
+// the signal (tempfile-run itself never dies from it) and that cleanup ran.
+TEST_P(TempfileRunForwarding, SignalSentToTheToolReachesTheCommandThenCleansUp) {
+    int signo = GetParam();
+    std::string script = "trap 'kill $pid; exit 7' " + std::to_string(signo) + R"(
+        echo x > "$TMPDIR/f"
+        sleep 100 </dev/null >/dev/null 2>&1 & pid=$!
+        echo ready
+        while kill -0 $pid 2>/dev/null; do wait $pid; done
+        exit 9)";
+    tool_process tool(shell(script));
+    ASSERT_EQ(tool.read_line(), "ready");
+    ASSERT_EQ(::kill(tool.pid(), signo), 0);
+    run_result r = tool.finish();
+    EXPECT_TRUE(r.exited_with(7)) << r.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(EachForwardedSignal, TempfileRunForwarding,
+                         ::testing::Values(SIGINT, SIGTERM, SIGHUP, SIGQUIT),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                             switch (info.param) {
+                             case SIGINT: return std::string("SIGINT");
+                             case SIGTERM: return std::string("SIGTERM");
+                             case SIGHUP: return std::string("SIGHUP");
+                             default: return std::string("SIGQUIT");
+                             }
+                         });
+
+TEST(TempfileRun, SigtermToTheToolEndsAnUntrappingCommandWith143AndCleansUp) {
+    // If the signal were not forwarded, sleep would end after 100 s with 0.
+    tool_process tool(shell(R"(echo x > "$TMPDIR/f"; echo ready; exec sleep 100)"));
+    ASSERT_EQ(tool.read_line(), "ready");
+    ASSERT_EQ(::kill(tool.pid(), SIGTERM), 0);
+    run_result r = tool.finish();
+    EXPECT_TRUE(r.exited_with(128 + SIGTERM)) << r.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRun, CtrlCOnTheTerminalEndsTheCommandAndTheToolCleansUp) {
+    tool_process tool(shell(R"(echo x > "$TMPDIR/f"; echo ready; exec sleep 100)"), /*terminal=*/true);
+    ASSERT_EQ(tool.read_line(), "ready");
+    ASSERT_EQ(::write(tool.terminal_master(), "\x03", 1), 1);
+    run_result r = tool.finish();
+    EXPECT_TRUE(r.exited_with(128 + SIGINT)) << r.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+// The terminal sends Ctrl-C's SIGINT to the whole foreground group, command
+// included: tempfile-run must not send it a second time. tempfile-run is
+// stopped while the command handles the terminal's SIGINT, so that a second
+// one forwarded later could not merge with the first; the SIGTERM sent
+// afterwards is forwarded after anything tempfile-run would have forwarded
+// for the SIGINT, so the output shows a second INT if there was one.
+TEST(TempfileRun, CtrlCOnTheTerminalReachesTheCommandOnlyOnce) {
+    std::string script = R"(
+        trap 'echo INT' INT
+        trap 'echo TERM; kill $pid; exit 7' TERM
+        sleep 100 </dev/null >/dev/null 2>&1 & pid=$!
+        echo ready
+        while kill -0 $pid 2>/dev/null; do wait $pid; done
+        exit 9)";
+    tool_process tool(shell(script), /*terminal=*/true);
+    ASSERT_EQ(tool.read_line(), "ready");
+    ASSERT_EQ(::kill(tool.pid(), SIGSTOP), 0);
+    ASSERT_EQ(::write(tool.terminal_master(), "\x03", 1), 1);
+    ASSERT_EQ(tool.read_line(), "INT");
+    ASSERT_EQ(::kill(tool.pid(), SIGCONT), 0);
+    ASSERT_EQ(::kill(tool.pid(), SIGTERM), 0);
+    run_result r = tool.finish();
+    EXPECT_TRUE(r.exited_with(7)) << r.describe();
+    EXPECT_EQ(r.out, "TERM\n") << r.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+// ---- what the command leaves behind ---------------------------------------------
+
+// Run as nobody, since root ignores the modes that would block removal.
+TEST(TempfileRun, ReadOnlyEntriesGoAndSymlinksOutOfTheTreeAreNotFollowed) {
+    fs::path work = tempfile_test::make_dir_for_nobody("work");
+    fs::path outside_file = work / "outside.txt";
+    fs::path outside_dir = work / "outside-dir";
+    std::string script = R"(
+        mkdir "$1/ro" "$1/ro/inner" && echo a > "$1/ro/f" && echo b > "$1/ro/inner/g" &&
+        chmod 0444 "$1/ro/f" && chmod 0500 "$1/ro/inner" "$1/ro" &&
+        ln -s "$2" "$1/link-to-file" && ln -s "$3" "$1/link-to-dir" && chmod 0500 "$1")";
+    int status = tempfile_test::run_as_nobody([&] {
+        tempfile_test::write_text(outside_file, "keep me");
+        fs::create_directory(outside_dir);
+        tempfile_test::write_text(outside_dir / "precious", "keep me too");
+        run_result r = run_tool(with_options({"--in", work.string()},
+                                             shell(script, {"{}", outside_file.string(), outside_dir.string()})));
+        return r.exited_with(0) ? 0 : 1;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(list_dir(work), (std::vector<std::string>{"outside-dir", "outside.txt"}));
+    EXPECT_EQ(tempfile_test::read_text(outside_file), "keep me");
+    EXPECT_EQ(tempfile_test::read_text(outside_dir / "precious"), "keep me too");
+    fs::remove_all(work);
+}
+
+// tempfile-run waits for its direct child only: a background process the
+// command started may outlive it, and cleanup does not wait for it either.
+TEST(TempfileRun, CleanupHappensWhenTheCommandExitsEvenIfAGrandchildLivesOnInTheDirectory) {
+    std::string script = R"(
+        cd "$1" || exit 9
+        mkfifo ready
+        sh -c 'echo data > g; echo $$ >&3; echo go > ready; exec sleep 100 3>&-' 3>&1 </dev/null >/dev/null 2>&1 &
+        read x < ready)";
+    tool_process tool(shell(script, {"{}"}));
+    pid_t grandchild = std::stoi(tool.read_line());
+    run_result r = tool.finish();
+    bool grandchild_alive = ::kill(grandchild, 0) == 0;
+    ::kill(grandchild, SIGKILL);
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_TRUE(grandchild_alive);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRun, CommandRemovingTheDirectoryItselfIsNotAnError) {
+    run_result r = run_tool(shell(R"(rmdir "$TMPDIR")"));
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_TRUE(r.err.empty()) << r.describe();
+}
+
+TEST(TempfileRun, FileReplacedByADirectoryIsStillRemoved) {
+    run_result r = run_tool(with_options({"--file"}, shell(R"(rm "$1" && mkdir "$1" && echo x > "$1/f")", {"{}"})));
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+// ---- keeping it -------------------------------------------------------------------
+
+TEST(TempfileRun, KeepKeepsItAndPrintsItsPathOnStderr) {
+    run_result r = run_tool(with_options({"--keep"}, shell(R"(echo x > "$TMPDIR/f"; echo "$TMPDIR")")));
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    fs::path made = r.out.substr(0, r.out.size() - 1);
+    EXPECT_EQ(r.err, "tempfile-run: kept " + made.string() + "\n");
+    EXPECT_EQ(tempfile_test::read_text(made / "f"), "x\n");
+    fs::remove_all(made);
+}
+
+TEST(TempfileRun, KeepOnFailureRemovesItAfterSuccess) {
+    run_result r = run_tool(with_options({"--keep-on-failure"}, shell(R"(echo x > "$TMPDIR/f")")));
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_TRUE(r.err.empty()) << r.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRun, KeepOnFailureKeepsItAfterFailure) {
+    run_result r = run_tool(with_options({"--keep-on-failure"}, shell(R"(echo x > "$TMPDIR/f"; echo "$TMPDIR"; exit 4)")));
+    EXPECT_TRUE(r.exited_with(4)) << r.describe();
+    fs::path made = r.out.substr(0, r.out.size() - 1);
+    EXPECT_EQ(r.err, "tempfile-run: kept " + made.string() + "\n");
+    EXPECT_EQ(tempfile_test::read_text(made / "f"), "x\n");
+    fs::remove_all(made);
+}
+
+// ---- errors -------------------------------------------------------------------------
+
+TEST(TempfileRun, CommandNotFoundExits127AndLeavesNothing) {
+    for (const char* keep : {"--keep-on-failure", "--keep"}) {
+        run_result r = run_tool({keep, "--", "tempfile-run-test-no-such-command"});
+        EXPECT_TRUE(r.exited_with(127)) << r.describe();
+        EXPECT_EQ(r.err, "tempfile-run: tempfile-run-test-no-such-command: No such file or directory\n");
+        EXPECT_TRUE(list_dir(test_dir()).empty());
+    }
+}
+
+TEST(TempfileRun, CommandThatCannotBeExecutedExits126AndLeavesNothing) {
+    fs::path not_executable = test_dir() / "script";
+    tempfile_test::write_text(not_executable, "#!/bin/sh\nexit 0\n");
+    fs::permissions(not_executable, fs::perms::owner_read | fs::perms::owner_write);
+    run_result r = run_tool({"--", not_executable.string()});
+    EXPECT_TRUE(r.exited_with(126)) << r.describe();
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"script"});
+    fs::remove(not_executable);
+}
+
+TEST(TempfileRun, UsageErrorsExit2WithOneLineAndCreateNothing) {
+    tempfile_test::write_text(test_dir() / "a-file", "");
+    const std::vector<std::vector<std::string>> cases = {
+        {},
+        {"--"},
+        {"--file"},
+        {"--bogus", "--", "true"},
+        {"-x", "true"},
+        {"--env"},
+        {"--prefix"},
+        {"--keep=yes", "--", "true"},
+        {"--env", "A=B", "--", "true"},
+        {"--env", "", "--", "true"},
+        {"--in", (test_dir() / "missing").string(), "--", "true"},
+        {"--in", (test_dir() / "a-file").string(), "--", "true"},
+        {"--file", "--in", (test_dir() / "missing").string(), "--", "true"},
+        {"--prefix", "a/b", "--", "true"},
+        {"--suffix=x/y", "--", "true"},
+    };
+    for (const auto& args : cases) {
+        std::string shown;
+        for (auto& a : args) shown += " [" + a + "]";
+        run_result r = run_tool(args);
+        EXPECT_TRUE(r.exited_with(2)) << shown << ": " << r.describe();
+        EXPECT_TRUE(r.out.empty()) << shown << ": " << r.describe();
+        EXPECT_EQ(r.err.rfind("tempfile-run: ", 0), 0u) << shown << ": " << r.describe();
+        EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << shown << ": " << r.describe();
+        EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"a-file"}) << shown;
+    }
+    fs::remove(test_dir() / "a-file");
+}
+
+TEST(TempfileRun, HelpAndVersionExit0OnStdout) {
+    run_result help = run_tool({"--file", "--help"});
+    EXPECT_TRUE(help.exited_with(0)) << help.describe();
+    EXPECT_EQ(help.out.rfind("Usage: tempfile-run", 0), 0u) << help.describe();
+    EXPECT_TRUE(help.err.empty());
+    run_result version = run_tool({"--version"});
+    EXPECT_TRUE(version.exited_with(0)) << version.describe();
+    EXPECT_EQ(version.out, std::string("tempfile-run ") + TEMPFILE_PROJECT_VERSION + "\n");
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+#endif
