@@ -72,8 +72,10 @@ public:
     /// (macOS F_FULLFSYNC, Windows FlushFileBuffers).
     void sync();
     /// A buffered std::iostream over this file, made on first use and valid
-    /// until close() or this object's end. It shares the one position with
-    /// the raw calls (see the class comment). Throws std::logic_error when closed.
+    /// until close(), release() or this object's end (a move keeps it valid).
+    /// It shares the one position with the raw calls (see the class comment).
+    /// A failed write sets badbit (or throws, as its exceptions() ask) and the
+    /// failed bytes are dropped. Throws std::logic_error when closed.
     std::iostream& stream();
     /// Flushes the stream and closes the handle. Idempotent: a second call
     /// does nothing. Owners that delete on close (named_temporary_file) do so here.
