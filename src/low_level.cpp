@@ -3,8 +3,6 @@
 #include "names_internal.hpp"
 #include "os.hpp"
 
-#include <cerrno>
-
 namespace tempfile {
 namespace {
 namespace os = detail::os;
@@ -26,7 +24,7 @@ fs::path free_name(const name_options& options, std::error_code& ec) {
         if (st.type() == fs::file_type::not_found)
             e.clear();
         else if (!e)
-            e = std::error_code(EEXIST, std::system_category());
+            e = std::make_error_code(std::errc::file_exists);  // no OS call failed: generic
     };
     return detail::create_unique(options.prefix, options.suffix, options.dir, check, ec);
 }

@@ -3,7 +3,6 @@
 #include "names_internal.hpp"
 #include "os.hpp"
 
-#include <cerrno>
 #include <stdexcept>
 
 namespace tempfile::detail {
@@ -93,7 +92,7 @@ fs::path create_unique(const std::string& prefix, const std::string& suffix, con
         if (!ec) return candidate;
         if (ec != std::errc::file_exists) return {};
     }
-    ec = std::error_code(EEXIST, std::system_category());
+    // ec is still the last make()'s own EEXIST (ERROR_FILE_EXISTS on Windows).
     return {};
 }
 

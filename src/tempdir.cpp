@@ -3,7 +3,6 @@
 #include "names_internal.hpp"
 #include "os.hpp"
 
-#include <cerrno>
 #include <mutex>
 
 namespace tempfile {
@@ -65,7 +64,8 @@ fs::path gettempdir(std::error_code& ec) {
     if (!override_dir.empty()) return override_dir;
     if (!cached_dir.empty()) return cached_dir;
     cached_dir = first_usable();
-    if (cached_dir.empty()) ec = std::error_code(ENOENT, std::system_category());
+    // Many calls failed, none in particular: the generic ENOENT, as Python's FileNotFoundError.
+    if (cached_dir.empty()) ec = std::make_error_code(std::errc::no_such_file_or_directory);
     return cached_dir;
 }
 
