@@ -42,4 +42,9 @@ registry_entry* register_owned(const fs::path& path, owned_kind kind) noexcept;
 /// entry inherited across fork(): the slot is compared, not assumed.
 void unregister_owned(registry_entry*& entry) noexcept;
 
+/// Whether the signal handler removes a directory with what it holds (Linux,
+/// through getdents64), or only an empty one (the portable build, which has
+/// no async-signal-safe way to list a directory). Defined by the OS layer.
+bool signal_handler_removes_whole_trees() noexcept;
+
 }  // namespace tempfile::detail

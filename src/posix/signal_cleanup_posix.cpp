@@ -47,6 +47,7 @@ std::mutex enable_mutex;
 std::atomic_flag walking = ATOMIC_FLAG_INIT;
 
 #if TEMPFILE_LINUX
+constexpr bool lists_directories = true;
 constexpr int max_depth = 64;  // deeper parts of a tree stay: the handler is a last resort
 struct level {
     int fd;
@@ -134,6 +135,7 @@ void remove_tree_in_handler(const char* root) noexcept {
     ::rmdir(root);
 }
 #else
+constexpr bool lists_directories = false;
 void remove_tree_in_handler(const char* root) noexcept {
     if (::rmdir(root) != 0 && errno == ENOTDIR) ::unlink(root);
 }
@@ -185,6 +187,10 @@ extern "C" void cleanup_on_signal(int sig, siginfo_t* info, void* context) {
 std::system_error sigaction_error() { return {errno, std::system_category(), "enable_signal_cleanup: sigaction"}; }
 
 }  // namespace
+
+namespace detail {
+bool signal_handler_removes_whole_trees() noexcept { return lists_directories; }
+}  // namespace detail
 
 void enable_signal_cleanup() {
     std::lock_guard<std::mutex> lock(enable_mutex);
