@@ -15,7 +15,9 @@ namespace tempfile {
 namespace detail {
 namespace {
 
-[[noreturn]] void fail(std::error_code ec, const char* what) { throw std::system_error(ec, what); }
+[[noreturn]] void fail(std::error_code ec, const char* what) {
+    throw std::system_error(ec, what);
+}
 
 os::origin to_origin(std::ios::seekdir from) noexcept {
     if (from == std::ios::cur) return os::origin::current;
@@ -92,14 +94,18 @@ void require_open(bool open, const char* what) {
 
 }  // namespace
 
-file::native_handle_type file::invalid_handle() noexcept { return detail::minus_one<native_handle_type>(); }
+file::native_handle_type file::invalid_handle() noexcept {
+    return detail::minus_one<native_handle_type>();
+}
 
 file::file() noexcept : handle_(invalid_handle()) {}
 
 file::file(native_handle_type handle, bool text) noexcept : handle_(handle), text_(text) {}
 
 file::file(file&& other) noexcept
-    : handle_(std::exchange(other.handle_, invalid_handle())), text_(other.text_), stream_(std::move(other.stream_)) {}
+    : handle_(std::exchange(other.handle_, invalid_handle())),
+      text_(other.text_),
+      stream_(std::move(other.stream_)) {}
 
 file& file::operator=(file&& other) noexcept {
     if (this != &other) {
@@ -111,7 +117,9 @@ file& file::operator=(file&& other) noexcept {
     return *this;
 }
 
-file::~file() { close_handle(); }
+file::~file() {
+    close_handle();
+}
 
 void file::close_handle() noexcept {
     if (stream_) {
@@ -141,7 +149,9 @@ void file::write(const void* buf, std::size_t n) {
     detail::write_handle(handle_, buf, n);
 }
 
-void file::write(std::string_view bytes) { write(bytes.data(), bytes.size()); }
+void file::write(std::string_view bytes) {
+    write(bytes.data(), bytes.size());
+}
 
 std::string file::read_all() {
     require_open(is_open(), "tempfile: read");
@@ -223,9 +233,13 @@ void file::close() {
     if (flush_error) detail::fail(flush_error, "tempfile: close");
 }
 
-bool file::is_open() const noexcept { return handle_ != invalid_handle(); }
+bool file::is_open() const noexcept {
+    return handle_ != invalid_handle();
+}
 
-file::native_handle_type file::native_handle() const noexcept { return handle_; }
+file::native_handle_type file::native_handle() const noexcept {
+    return handle_;
+}
 
 file::native_handle_type file::release() noexcept {
     if (stream_) {

@@ -19,7 +19,9 @@
 namespace tempfile {
 namespace {
 
-[[noreturn]] void fail(std::errc e, const char* what) { throw std::system_error(std::make_error_code(e), what); }
+[[noreturn]] void fail(std::errc e, const char* what) {
+    throw std::system_error(std::make_error_code(e), what);
+}
 
 }  // namespace
 
@@ -44,8 +46,8 @@ struct spooled_temporary_file::state {
     std::size_t max_size;
     name_options options;
     bool text;
-    std::string memory;             // the data until the rollover
-    std::uint64_t position = 0;     // in memory; may lie past the end
+    std::string memory;          // the data until the rollover
+    std::uint64_t position = 0;  // in memory; may lie past the end
     std::optional<temporary_file> disk;
     spool_device device{*this};
     std::unique_ptr<detail::buffered_stream> stream;  // after device: destroyed first
@@ -164,7 +166,9 @@ void spooled_temporary_file::write(const void* buf, std::size_t n) {
     s.write(buf, n);
 }
 
-void spooled_temporary_file::write(std::string_view bytes) { write(bytes.data(), bytes.size()); }
+void spooled_temporary_file::write(std::string_view bytes) {
+    write(bytes.data(), bytes.size());
+}
 
 std::string spooled_temporary_file::read_all() {
     state& s = open_state(state_, "tempfile: read");
@@ -226,9 +230,13 @@ void spooled_temporary_file::close() {
     if (s->disk) s->disk->close();
 }
 
-bool spooled_temporary_file::is_open() const noexcept { return state_ != nullptr; }
+bool spooled_temporary_file::is_open() const noexcept {
+    return state_ != nullptr;
+}
 
-bool spooled_temporary_file::rolled_over() const noexcept { return state_ && state_->disk.has_value(); }
+bool spooled_temporary_file::rolled_over() const noexcept {
+    return state_ && state_->disk.has_value();
+}
 
 void spooled_temporary_file::rollover() {
     // The stream's buffer needs no settling: content and position carry over,

@@ -86,7 +86,8 @@ private:
 
 /// A stream_buffer and the std::iostream over it, kept together.
 struct buffered_stream {
-    buffered_stream(device& dev, bool translate_newlines) : buffer(dev, translate_newlines), stream(&buffer) {}
+    buffered_stream(device& dev, bool translate_newlines)
+        : buffer(dev, translate_newlines), stream(&buffer) {}
     stream_buffer buffer;
     std::iostream stream;
 };

@@ -44,7 +44,9 @@ std::string read_n(file& f, std::size_t n) {
 }
 
 #ifndef _WIN32
-bool descriptor_is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+bool descriptor_is_open(int fd) {
+    return ::fcntl(fd, F_GETFD) != -1;
+}
 #endif
 
 TEST(File, DefaultConstructedOwnsNothing) {

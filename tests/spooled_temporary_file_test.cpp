@@ -54,7 +54,9 @@ TEST(SpooledTemporaryFile, RolledFileIsGoneAfterClose) {
 }
 
 #ifndef _WIN32
-bool descriptor_is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+bool descriptor_is_open(int fd) {
+    return ::fcntl(fd, F_GETFD) != -1;
+}
 
 TEST(SpooledTemporaryFile, DestroyingARolledFileClosesItsDescriptor) {
     int fd;
@@ -223,8 +225,11 @@ TEST(SpooledTemporaryFile, TextModeStreamRoundTripsAcrossTheRollover) {
     EXPECT_FALSE(f.rolled_over());
     s << "xyzzy\n";
     EXPECT_EQ(all(), "abc\ndef\nxyzzy\n");
-    s << "foo\x1a" "bar\n";  // Ctrl-Z is no end of file
-    EXPECT_EQ(all(), "abc\ndef\nxyzzy\nfoo\x1a" "bar\n");
+    s << "foo\x1a"
+         "bar\n";  // Ctrl-Z is no end of file
+    EXPECT_EQ(all(),
+              "abc\ndef\nxyzzy\nfoo\x1a"
+              "bar\n");
     EXPECT_TRUE(f.rolled_over());
 }
 

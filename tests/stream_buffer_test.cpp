@@ -37,7 +37,7 @@ public:
     }
     std::uint64_t seek(std::int64_t offset, std::ios::seekdir from) override {
         ++seeks;
-        std::int64_t base = from == std::ios::beg ? 0
+        std::int64_t base = from == std::ios::beg   ? 0
                             : from == std::ios::cur ? static_cast<std::int64_t>(position)
                                                     : static_cast<std::int64_t>(bytes.size());
         if (base + offset < 0) throw std::system_error(std::make_error_code(std::errc::invalid_argument));

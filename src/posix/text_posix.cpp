@@ -3,6 +3,8 @@
 
 namespace tempfile::detail::os {
 
-bool has_text_newlines() noexcept { return false; }
+bool has_text_newlines() noexcept {
+    return false;
+}
 
 }  // namespace tempfile::detail::os
