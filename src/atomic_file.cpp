@@ -7,7 +7,6 @@
 #include "os.hpp"
 #include "owner_registry.hpp"
 
-#include <cerrno>
 #include <utility>
 
 namespace tempfile {
@@ -29,8 +28,8 @@ atomic_file atomic_file::create(const fs::path& target, std::error_code& ec) {
     fs::path absolute = fs::absolute(target, ec);
     if (ec) return result;
     const fs::path name = absolute.filename();
-    if (name.empty() || name == "." || name == "..") {  // "dir/", ".": a directory cannot be replaced by a file
-        ec = std::error_code(EISDIR, std::system_category());
+    if (name.empty() || name == "." || name == "..") {  // "dir/", ".": names a directory, which a file cannot replace
+        ec = std::make_error_code(std::errc::is_a_directory);
         return result;
     }
     // Hidden, and recognisably ours: ".<name>.<8 random>.tmp". The target's
@@ -101,7 +100,7 @@ void atomic_file::commit() {
 void atomic_file::commit(std::error_code& ec) {
     ec.clear();
     if (temporary_.empty() || !is_open()) {  // committed, discarded, or empty
-        ec = std::error_code(EBADF, std::system_category());
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
         return;
     }
     try {

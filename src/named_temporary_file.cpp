@@ -6,7 +6,6 @@
 #include "os.hpp"
 #include "owner_registry.hpp"
 
-#include <cerrno>
 #include <utility>
 
 namespace tempfile {
@@ -115,7 +114,7 @@ void named_temporary_file::persist(const fs::path& target, bool overwrite) {
 void named_temporary_file::persist(const fs::path& target, bool overwrite, std::error_code& ec) {
     ec.clear();
     if (path_.empty()) {
-        ec = std::error_code(EBADF, std::system_category());
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
         return;
     }
     fs::path absolute = fs::absolute(target, ec);

@@ -5,7 +5,6 @@
 #include "names_internal.hpp"
 #include "os.hpp"
 
-#include <cerrno>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -109,11 +108,11 @@ void temporary_file::persist(const fs::path& target) {
 void temporary_file::persist(const fs::path& target, std::error_code& ec) {
     ec.clear();
     if (!is_open()) {
-        ec = std::error_code(EBADF, std::system_category());
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
         return;
     }
     if (!linkable_) {
-        ec = std::error_code(EOPNOTSUPP, std::system_category());
+        ec = std::make_error_code(std::errc::operation_not_supported);
         return;
     }
     fs::path absolute = fs::absolute(target, ec);
