@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #ifndef _WIN32
@@ -97,6 +98,31 @@ TEST(Mkstemp, ManyAtOnceAllDiffer) {
         f.handle.close();
         fs::remove(f.path);
     }
+}
+
+TEST(Mkstemp, ThreadsCreatingAtOnceGetDistinctFiles) {
+    std::vector<std::vector<tempfile::created_file>> made(4);
+    std::vector<std::thread> threads;
+    for (auto& out : made)
+        threads.emplace_back([&out] {
+            std::error_code ec;
+            for (int i = 0; i < 50; ++i) {
+                out.push_back(tempfile::mkstemp({}, false, ec));
+                if (ec) return;
+            }
+        });
+    for (auto& t : threads) t.join();
+    std::set<fs::path> paths;
+    for (auto& files : made) {
+        EXPECT_EQ(files.size(), 50u);
+        for (auto& f : files) {
+            EXPECT_TRUE(f.handle.is_open());
+            EXPECT_TRUE(paths.insert(f.path).second) << f.path;
+            f.handle.close();
+            fs::remove(f.path);
+        }
+    }
+    EXPECT_EQ(paths.size(), 200u);
 }
 
 TEST(Mkstemp, UsesTheChosenDirectory) {
