@@ -76,7 +76,11 @@ struct spooled_temporary_file::state {
             try {
                 rollover();
             } catch (...) {
-                write_memory(buf, n);
+                try {
+                    write_memory(buf, n);
+                } catch (...) {
+                    // Too big for memory: the rollover's error is the one to report.
+                }
                 throw;
             }
             return disk->write(buf, n);
