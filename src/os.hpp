@@ -39,6 +39,18 @@ handle create_unnamed(const fs::path& dir, std::error_code& ec) noexcept;
 /// deletes at close (Windows); POSIX has no such flag and answers false.
 bool has_delete_on_close() noexcept;
 
+/// Makes an open file from create_exclusive(…, delete_on_close=true) stay
+/// when its handle closes (keep(), and persist() before its rename: Windows
+/// deletes the renamed file otherwise). Returns the handle to use from now
+/// on: `h` itself where the OS clears the flag in place (Windows 10 1809+,
+/// FILE_DISPOSITION_FLAG_ON_CLOSE; POSIX, which has no such flag), else a
+/// new handle on the same file at the same position, `h` being closed
+/// (Wine, older Windows: a hard link keeps the file while `h` closes, then
+/// takes back the name `path`). On failure ec is set and the returned handle
+/// (maybe invalid_handle()) is what the caller owns; the file may then still
+/// be deleted at close.
+handle cancel_delete_on_close(handle h, const fs::path& path, std::error_code& ec) noexcept;
+
 /// Creates directory `path`, mode exactly 0700 whatever the umask (Windows:
 /// a protected owner-only DACL). errc::file_exists when the name is taken.
 void make_directory(const fs::path& path, std::error_code& ec) noexcept;

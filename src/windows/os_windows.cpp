@@ -1,0 +1,138 @@
+// Win32 creation, removal and renaming behind src/os.hpp. Paths are wide
+// throughout: fs::path::native() is std::wstring here, so a name with any
+// Unicode character reaches the OS as it is.
+#include "os.hpp"
+#include "windows/ntdll.hpp"
+
+#include <cstdio>
+#include <string>
+
+namespace tempfile::detail::os {
+namespace {
+
+constexpr DWORD share_all = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+
+std::error_code not_supported() noexcept { return std::make_error_code(std::errc::operation_not_supported); }
+
+bool is_gone(DWORD error_code) noexcept {
+    return error_code == ERROR_FILE_NOT_FOUND || error_code == ERROR_PATH_NOT_FOUND;
+}
+
+// A file deleted while others hold it open lingers as "delete pending", and
+// Win32 reports every use of its name as ERROR_ACCESS_DENIED.
+bool is_delete_pending(DWORD error_code) noexcept {
+    return error_code == ERROR_ACCESS_DENIED && win::nt::last_status() == win::nt::status_delete_pending;
+}
+
+}  // namespace
+
+handle create_exclusive(const fs::path& path, bool delete_on_close, std::error_code& ec) noexcept {
+    ec.clear();
+    SECURITY_ATTRIBUTES* security = win::owner_only(false);
+    if (security == nullptr) {
+        ec = win::owner_only_error();
+        return INVALID_HANDLE_VALUE;
+    }
+    // DELETE access lets cancel_delete_on_close and the owners work on the
+    // open handle. FILE_ATTRIBUTE_TEMPORARY keeps the data in the cache
+    // rather than on the disk for as long as memory allows.
+    DWORD flags = FILE_ATTRIBUTE_TEMPORARY | (delete_on_close ? FILE_FLAG_DELETE_ON_CLOSE : 0);
+    HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE | DELETE, share_all, security, CREATE_NEW,
+                             flags, nullptr);
+    if (h != INVALID_HANDLE_VALUE) return h;
+    DWORD error_code = ::GetLastError();
+    // CREATE_NEW on a name held by a directory, or by a file pending
+    // deletion, says access denied. Only when the name really exists is that
+    // a collision to retry: in a directory we may not write to, it is the
+    // truth, and retrying would loop (CPython gh-66305 tried 2^31 times).
+    if (error_code == ERROR_ACCESS_DENIED &&
+        (is_delete_pending(error_code) || ::GetFileAttributesW(path.c_str()) != INVALID_FILE_ATTRIBUTES))
+        error_code = ERROR_FILE_EXISTS;
+    ec = win::error(error_code);
+    return INVALID_HANDLE_VALUE;
+}
+
+handle create_unnamed(const fs::path&, std::error_code& ec) noexcept {
+    ec = not_supported();  // every Windows file has a name: the caller uses delete_on_close
+    return INVALID_HANDLE_VALUE;
+}
+
+bool has_delete_on_close() noexcept { return true; }
+
+void make_directory(const fs::path& path, std::error_code& ec) noexcept {
+    ec.clear();
+    SECURITY_ATTRIBUTES* security = win::owner_only(true);
+    if (security == nullptr)
+        ec = win::owner_only_error();
+    else if (!::CreateDirectoryW(path.c_str(), security))
+        ec = win::last_error();  // ERROR_ALREADY_EXISTS is errc::file_exists
+}
+
+void remove_file(const fs::path& path, std::error_code& ec) noexcept {
+    ec.clear();
+    if (::DeleteFileW(path.c_str())) return;
+    DWORD error_code = ::GetLastError();
+    if (is_gone(error_code) || is_delete_pending(error_code)) return;
+    DWORD attributes = error_code == ERROR_ACCESS_DENIED ? ::GetFileAttributesW(path.c_str()) : INVALID_FILE_ATTRIBUTES;
+    if (attributes == INVALID_FILE_ATTRIBUTES || !(attributes & FILE_ATTRIBUTE_READONLY) ||
+        (attributes & FILE_ATTRIBUTE_DIRECTORY)) {
+        ec = win::error(error_code);
+        return;
+    }
+    // Read-only: POSIX unlinks such a file all the same, so we do too,
+    // through a handle so that the name cannot change in between.
+    win::unique_handle h(::CreateFileW(path.c_str(), DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, share_all,
+                                       nullptr, OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+    if (!h) {
+        error_code = ::GetLastError();
+        if (!is_gone(error_code)) ec = win::error(error_code);
+        return;
+    }
+    win::delete_by_handle(h.get(), attributes, ec);
+}
+
+void rename(const fs::path& from, const fs::path& to, bool overwrite, bool write_through,
+            std::error_code& ec) noexcept {
+    ec.clear();
+    DWORD flags = (overwrite ? MOVEFILE_REPLACE_EXISTING : 0) | (write_through ? MOVEFILE_WRITE_THROUGH : 0);
+    // No MOVEFILE_COPY_ALLOWED: across volumes this fails with
+    // ERROR_NOT_SAME_DEVICE (errc::cross_device_link), never copies.
+    if (!::MoveFileExW(from.c_str(), to.c_str(), flags)) {
+        ec = win::last_error();
+        return;
+    }
+    // What is renamed is kept: it loses the temporary attribute, so that the
+    // cache manager writes it out as any other file. Best effort.
+    DWORD attributes = ::GetFileAttributesW(to.c_str());
+    if (attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_TEMPORARY))
+        ::SetFileAttributesW(to.c_str(), attributes & ~FILE_ATTRIBUTE_TEMPORARY);
+}
+
+void link_unnamed(handle, const fs::path&, std::error_code& ec) noexcept { ec = not_supported(); }
+
+// NTFS journals its directories: a completed MoveFileExW (with
+// MOVEFILE_WRITE_THROUGH for atomic_file) is as durable as it gets, and
+// Win32 offers no directory flush.
+void sync_directory(const fs::path&, std::error_code& ec) noexcept { ec.clear(); }
+
+// Windows has no mode bits; of what a file's permissions are, only the
+// read-only attribute is copied. The DACL stays our owner-only one.
+void copy_permissions(const fs::path& from, handle h, std::error_code& ec) noexcept {
+    ec.clear();
+    DWORD attributes = ::GetFileAttributesW(from.c_str());
+    if (attributes == INVALID_FILE_ATTRIBUTES) {
+        DWORD error_code = ::GetLastError();
+        if (!is_gone(error_code)) ec = win::error(error_code);
+        return;
+    }
+    if (!(attributes & FILE_ATTRIBUTE_READONLY)) return;
+    FILE_BASIC_INFO basic{};
+    if (!::GetFileInformationByHandleEx(h, FileBasicInfo, &basic, sizeof basic)) {
+        ec = win::last_error();
+        return;
+    }
+    basic.FileAttributes |= FILE_ATTRIBUTE_READONLY;
+    if (!::SetFileInformationByHandle(h, FileBasicInfo, &basic, sizeof basic)) ec = win::last_error();
+}
+
+}  // namespace tempfile::detail::os

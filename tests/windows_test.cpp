@@ -1,0 +1,373 @@
+// Windows only: what the seed promises there, checked against the real OS
+// (under Wine in CI): delete-on-close, another process opening a closed
+// file, wide names, collisions with directories, handles not inherited.
+#ifdef _WIN32
+#include "harness.hpp"
+#include "os.hpp"
+#include "windows_support.hpp"
+
+#include <tempfile/tempfile.hpp>
+
+#include <gtest/gtest.h>
+
+#include <windows.h>
+
+#include <cwchar>
+#include <stdexcept>
+#include <string>
+
+namespace {
+namespace fs = std::filesystem;
+using tempfile_test::list_dir;
+using tempfile_test::read_text;
+using tempfile_test::test_dir;
+namespace win_test = tempfile_test::windows;
+
+constexpr wchar_t child_flag[] = L"--tempfile-windows-child=";
+constexpr wchar_t path_variable[] = L"TEMPFILE_CHILD_PATH";
+constexpr wchar_t expect_variable[] = L"TEMPFILE_CHILD_EXPECT";
+
+std::wstring environment(const wchar_t* name) {
+    const wchar_t* v = ::_wgetenv(name);
+    return v ? v : L"";
+}
+
+// ---- the child: this executable started again with child_flag ----------------
+// Dispatched before main() by a static object, with Win32 and the OS layer
+// only (the library's own statics may not be constructed yet).
+
+// "read": opens the file by name as an ordinary program does (share read
+// only) and exits 0 if it holds exactly the expected bytes, 1 if not, 2 if
+// it cannot be opened.
+[[noreturn]] void child_read() {
+    HANDLE h = ::CreateFileW(environment(path_variable).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr,
+                             OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (h == INVALID_HANDLE_VALUE) ::ExitProcess(2);
+    char buffer[256];
+    DWORD got = 0;
+    BOOL ok = ::ReadFile(h, buffer, sizeof buffer, &got, nullptr);
+    ::CloseHandle(h);
+    std::wstring expected = environment(expect_variable);
+    std::string bytes(buffer, ok ? got : 0);
+    ::ExitProcess(ok && std::wstring(bytes.begin(), bytes.end()) == expected ? 0 : 1);
+}
+
+// "die": creates the file delete-on-close, checks it exists, and is killed
+// (TerminateProcess: no destructor, no atexit) with status 7.
+[[noreturn]] void child_die() {
+    std::error_code ec;
+    fs::path path(environment(path_variable));
+    tempfile::detail::os::handle h = tempfile::detail::os::create_exclusive(path, true, ec);
+    if (ec) ::ExitProcess(2);
+    if (::GetFileAttributesW(path.c_str()) == INVALID_FILE_ATTRIBUTES) ::ExitProcess(3);
+    (void)h;  // left open on purpose: the kill closes it
+    ::TerminateProcess(::GetCurrentProcess(), 7);
+    ::ExitProcess(4);
+}
+
+struct child_dispatch {
+    child_dispatch() {
+        const wchar_t* flag = std::wcsstr(::GetCommandLineW(), child_flag);
+        if (flag == nullptr) return;
+        std::wstring mode = flag + std::wcslen(child_flag);
+        if (mode.rfind(L"read", 0) == 0) child_read();
+        if (mode.rfind(L"die", 0) == 0) child_die();
+        ::ExitProcess(99);
+    }
+} dispatch;
+
+// Runs this executable as a child in `mode` with `path` (and `expected`
+// content) in its environment; returns its exit status.
+DWORD run_child(const wchar_t* mode, const fs::path& path, const std::string& expected = {}) {
+    ::_wputenv_s(path_variable, path.c_str());
+    ::_wputenv_s(expect_variable, std::wstring(expected.begin(), expected.end()).c_str());
+    wchar_t self[MAX_PATH];
+    DWORD n = ::GetModuleFileNameW(nullptr, self, MAX_PATH);
+    if (n == 0 || n == MAX_PATH) throw std::runtime_error("GetModuleFileNameW failed");
+    std::wstring command = L"\"" + std::wstring(self, n) + L"\" " + child_flag + mode;
+    STARTUPINFOW startup{};
+    startup.cb = sizeof startup;
+    PROCESS_INFORMATION process{};
+    if (!::CreateProcessW(nullptr, command.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr, &startup, &process))
+        throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "CreateProcessW");
+    ::CloseHandle(process.hThread);
+    ::WaitForSingleObject(process.hProcess, INFINITE);
+    DWORD status = 255;
+    ::GetExitCodeProcess(process.hProcess, &status);
+    ::CloseHandle(process.hProcess);
+    ::_wputenv_s(path_variable, L"");
+    ::_wputenv_s(expect_variable, L"");
+    return status;
+}
+
+tempfile::named_file_options delayed(const fs::path& dir = {}) {
+    tempfile::named_file_options o;
+    o.dir = dir;
+    o.delete_on_close = false;
+    return o;
+}
+
+// ---- delete on close -----------------------------------------------------------
+
+TEST(WindowsDeleteOnClose, NamedFileIsGoneWhenItsHandleClosesWithoutTheOwner) {
+    fs::path path;
+    {
+        tempfile::named_temporary_file f;
+        path = f.path();
+        f.write("data");
+        EXPECT_TRUE(win_test::exists(path));
+        // The handle closed behind the owner's back, as a crash would: the OS deletes.
+        ::CloseHandle(f.release());
+        EXPECT_FALSE(win_test::exists(path));
+    }
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(WindowsDeleteOnClose, NamedFileIsGoneAfterClose) {
+    tempfile::named_temporary_file f;
+    fs::path path = f.path();
+    f.close();
+    EXPECT_FALSE(win_test::exists(path));
+    EXPECT_EQ(f.path(), path);
+}
+
+TEST(WindowsDeleteOnClose, FileVanishesWhenItsProcessIsKilled) {
+    fs::path path = test_dir() / L"killed.tmp";
+    EXPECT_EQ(run_child(L"die", path), 7u) << "the child could not create the file";
+    EXPECT_FALSE(win_test::exists(path));
+}
+
+TEST(WindowsDeleteOnClose, TemporaryFileHasNoNameLeftAfterClose) {
+    {
+        tempfile::temporary_file t;
+        t.write("x");
+        ::CloseHandle(t.release());
+    }
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+    tempfile::temporary_file t;
+    t.close();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(WindowsDeleteOnClose, CancelledFlagKeepsTheFileAndItsPosition) {
+    namespace os = tempfile::detail::os;
+    fs::path path = test_dir() / L"kept.txt";
+    std::error_code ec;
+    os::handle h = os::create_exclusive(path, true, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    os::write(h, "abc", 3, ec);
+    h = os::cancel_delete_on_close(h, path, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_NE(h, INVALID_HANDLE_VALUE);
+    os::write(h, "def", 3, ec);
+    os::close(h);
+    EXPECT_EQ(read_text(path), "abcdef");
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"kept.txt"}) << "the spare link was left behind";
+    fs::remove(path);
+}
+
+TEST(WindowsDeleteOnClose, KeptFileSurvivesClose) {
+    tempfile::named_temporary_file f;
+    f.write("kept");
+    fs::path path = f.keep();
+    f.write("!");
+    f.close();
+    ASSERT_TRUE(win_test::exists(path));
+    EXPECT_EQ(read_text(path), "kept!");
+    fs::remove(path);
+}
+
+TEST(WindowsDeleteOnClose, PersistedFileSurvivesClose) {
+    fs::path target = test_dir() / L"persisted.txt";
+    {
+        tempfile::named_temporary_file f;
+        f.write("saved");
+        f.persist(target);
+        f.close();
+    }
+    ASSERT_TRUE(win_test::exists(target));
+    EXPECT_EQ(read_text(target), "saved");
+    EXPECT_FALSE(::GetFileAttributesW(target.c_str()) & FILE_ATTRIBUTE_TEMPORARY) << "a kept file is no temporary";
+    fs::remove(target);
+}
+
+// ---- the seed's pitfall: another process opens a closed file by name ---------------
+
+TEST(WindowsDelayedDelete, AnotherProcessReadsTheFileAfterClose) {
+    fs::path path;
+    {
+        tempfile::named_temporary_file f(delayed());
+        path = f.path();
+        f.write("hello from the parent");
+        f.close();
+        EXPECT_EQ(run_child(L"read", path, "hello from the parent"), 0u);
+    }
+    EXPECT_FALSE(win_test::exists(path)) << "the owner's end deletes it";
+}
+
+TEST(WindowsDelayedDelete, ReadOnlyFileIsStillDeletedAtTheOwnersEnd) {
+    fs::path path;
+    {
+        tempfile::named_temporary_file f(delayed());
+        path = f.path();
+        f.close();
+        ASSERT_TRUE(::SetFileAttributesW(path.c_str(), FILE_ATTRIBUTE_READONLY));
+    }
+    EXPECT_FALSE(win_test::exists(path));
+}
+
+TEST(WindowsDelayedDelete, OpenFileIsSharedForReadWriteAndDelete) {
+    tempfile::named_temporary_file f(delayed());
+    f.write("shared");
+    HANDLE other = ::CreateFileW(f.path().c_str(), GENERIC_READ | GENERIC_WRITE | DELETE,
+                                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING, 0,
+                                 nullptr);
+    ASSERT_NE(other, INVALID_HANDLE_VALUE) << ::GetLastError();
+    ::CloseHandle(other);
+}
+
+// ---- creation ------------------------------------------------------------------------
+
+TEST(WindowsCreation, HandlesAreNotInheritable) {
+    tempfile::created_file made = tempfile::mkstemp();
+    tempfile::named_temporary_file named;
+    tempfile::temporary_file unnamed;
+    for (HANDLE h : {made.handle.native_handle(), named.native_handle(), unnamed.native_handle()}) {
+        DWORD flags = 0;
+        ASSERT_TRUE(::GetHandleInformation(h, &flags));
+        EXPECT_EQ(flags & HANDLE_FLAG_INHERIT, 0u);
+    }
+    made.handle.close();
+    fs::remove(made.path);
+}
+
+TEST(WindowsCreation, NewFilesCarryTheTemporaryAttribute) {
+    if (win_test::under_wine()) GTEST_SKIP() << "Wine 8 does not keep FILE_ATTRIBUTE_TEMPORARY on files";
+    tempfile::named_temporary_file f;
+    DWORD attributes = ::GetFileAttributesW(f.path().c_str());
+    ASSERT_NE(attributes, INVALID_FILE_ATTRIBUTES);
+    EXPECT_TRUE(attributes & FILE_ATTRIBUTE_TEMPORARY);
+}
+
+TEST(WindowsCreation, NonAsciiDirectoriesWork) {
+    fs::path dir = test_dir() / L"d\u00efr_\u65e5\u672c_\u00df";
+    ASSERT_TRUE(fs::create_directory(dir));
+    tempfile::name_options in;
+    in.dir = dir;
+    tempfile::created_file made = tempfile::mkstemp(in);
+    EXPECT_EQ(made.path.parent_path(), dir);
+    EXPECT_TRUE(win_test::exists(made.path));
+    fs::path sub = tempfile::mkdtemp(in);
+    EXPECT_EQ(sub.parent_path(), dir);
+    EXPECT_TRUE(win_test::exists(sub));
+    {
+        tempfile::named_file_options named_in;
+        named_in.dir = sub;
+        tempfile::named_temporary_file f(named_in);
+        EXPECT_EQ(f.path().parent_path(), sub);
+        f.write("\u00e9t\u00e9");
+    }
+    made.handle.close();
+    EXPECT_EQ(tempfile::remove_tree(dir), 3u);
+    EXPECT_FALSE(win_test::exists(dir));
+}
+
+TEST(WindowsCreation, TempdirOverrideWithNonAsciiCharactersIsUsed) {
+    fs::path dir = test_dir() / L"\u03c4\u03b5\u03bc\u03c0";
+    ASSERT_TRUE(fs::create_directory(dir));
+    tempfile::set_tempdir(dir);  // the harness clears it after the test
+    {
+        tempfile::temporary_directory t;
+        EXPECT_EQ(t.path().parent_path(), dir);
+        tempfile::named_temporary_file f;
+        EXPECT_EQ(f.path().parent_path(), dir);
+    }
+    EXPECT_TRUE(list_dir(dir).empty());
+    fs::remove(dir);
+}
+
+TEST(WindowsCreation, CreateExclusiveOnADirectoryNameIsACollision) {
+    fs::path dir = test_dir() / L"taken";
+    ASSERT_TRUE(fs::create_directory(dir));
+    std::error_code ec;
+    tempfile::detail::os::handle h = tempfile::detail::os::create_exclusive(dir, false, ec);
+    EXPECT_EQ(h, INVALID_HANDLE_VALUE);
+    EXPECT_EQ(ec, std::errc::file_exists) << ec.message();
+    fs::remove(dir);
+}
+
+TEST(WindowsCreation, UnwritableDirectoryFailsAtOnce) {
+    fs::path dir = test_dir() / L"unwritable";
+    ASSERT_TRUE(fs::create_directory(dir));
+    win_test::deny_everyone(dir, FILE_ADD_FILE | FILE_ADD_SUBDIRECTORY);
+    HANDLE probe = ::CreateFileW((dir / L"probe").c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW,
+                                 FILE_FLAG_DELETE_ON_CLOSE, nullptr);
+    if (probe != INVALID_HANDLE_VALUE) {
+        ::CloseHandle(probe);
+        fs::remove(dir);
+        GTEST_SKIP() << "this OS (Wine) does not enforce a DACL that denies creating files";
+    }
+    tempfile::name_options in;
+    in.dir = dir;
+    std::error_code ec;
+    tempfile::mkstemp(in, false, ec);
+    EXPECT_EQ(ec, std::errc::permission_denied) << ec.message();
+    tempfile::mkdtemp(in, ec);
+    EXPECT_EQ(ec, std::errc::permission_denied) << ec.message();
+    fs::remove(dir);
+}
+
+TEST(WindowsCreation, BackslashAndColonAreRejectedInAffixes) {
+    for (const char* bad : {"a\\b", "a:b", "a/b"}) {
+        tempfile::name_options o;
+        o.prefix = bad;
+        EXPECT_THROW(tempfile::mkstemp(o), std::invalid_argument) << bad;
+        o.prefix = "tmp";
+        o.suffix = bad;
+        EXPECT_THROW(tempfile::mkdtemp(o), std::invalid_argument) << bad;
+    }
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(WindowsCreation, TextModeWritesCrLfAndReadsItBack) {
+    tempfile::named_file_options o = delayed();
+    o.text = true;
+    tempfile::named_temporary_file f(o);
+    f.stream() << "a\nb\n";
+    f.stream().flush();
+    f.stream().seekg(0);
+    std::string line;
+    std::getline(f.stream(), line);
+    EXPECT_EQ(line, "a");
+    f.close();
+    EXPECT_EQ(read_text(f.path()), "a\r\nb\r\n");
+}
+
+// ---- gettempdir ------------------------------------------------------------------
+
+TEST(WindowsTempdir, PlatformListIsGetTempPathThenSystemRootThenCTempAndCTmp) {
+    std::vector<fs::path> dirs = tempfile::detail::os::platform_temp_directories();
+    wchar_t buffer[MAX_PATH + 1];
+    DWORD n = ::GetTempPathW(MAX_PATH + 1, buffer);
+    ASSERT_GT(n, 0u);
+    ASSERT_EQ(dirs.size(), 4u);
+    std::wstring expected(buffer, n);
+    if (expected.size() > 3 && expected.back() == L'\\') expected.pop_back();  // a root keeps its own
+    EXPECT_EQ(dirs[0], fs::path(expected));
+    EXPECT_EQ(dirs[1], fs::path(environment(L"SYSTEMROOT")) / L"Temp");
+    EXPECT_EQ(dirs[2], fs::path(L"C:\\TEMP"));
+    EXPECT_EQ(dirs[3], fs::path(L"C:\\TMP"));
+}
+
+TEST(WindowsTempdir, TempVariableWithNonAsciiCharactersIsUsed) {
+    fs::path dir = test_dir() / L"t\u00ebmp";
+    ASSERT_TRUE(fs::create_directory(dir));
+    ::_wputenv_s(L"TMPDIR", L"");  // the harness restores all three
+    ::_wputenv_s(L"TEMP", dir.c_str());
+    tempfile::set_tempdir({});
+    EXPECT_EQ(tempfile::gettempdir(), dir);
+    fs::remove(dir);
+}
+
+}  // namespace
+#endif  // _WIN32
