@@ -76,14 +76,17 @@ fs::path temporary_directory::operator/(const fs::path& child) const { return pa
 
 void temporary_directory::cleanup() {
     std::error_code ec;
-    cleanup(ec);
-    if (ec) detail::throw_error("temporary_directory::cleanup", path_, ec);
+    fs::path failed;
+    cleanup(ec, &failed);
+    if (ec) throw fs::filesystem_error("temporary_directory::cleanup", failed.empty() ? path_ : failed, path_, ec);
 }
 
-void temporary_directory::cleanup(std::error_code& ec) noexcept {
+void temporary_directory::cleanup(std::error_code& ec) noexcept { cleanup(ec, nullptr); }
+
+void temporary_directory::cleanup(std::error_code& ec, fs::path* failed) noexcept {
     ec.clear();
     if (!owned_) return;  // kept, cleaned already, or empty: nothing to do, not an error
-    os::remove_tree(path_, ec);  // a tree already removed by someone else is not an error
+    os::remove_tree(path_, ec, failed);  // a tree already removed by someone else is not an error
     if (ec && !ignore_cleanup_errors_) return;  // still owned: a later cleanup() tries again
     ec.clear();
     owned_ = false;

@@ -50,6 +50,16 @@ TEST(NamedTemporaryFile, NameIsPrefixThenEightRandomCharactersThenSuffix) {
     for (char c : name.substr(4, 8)) EXPECT_NE(std::string("abcdefghijklmnopqrstuvwxyz0123456789_").find(c), std::string::npos);
 }
 
+#if __cplusplus >= 202002L
+TEST(NamedTemporaryFile, OptionsTakeDesignatedInitializersInCxx20) {
+    named_temporary_file f({.suffix = ".csv", .keep = true});
+    EXPECT_EQ(f.path().extension(), ".csv");
+    f.close();
+    EXPECT_TRUE(fs::exists(f.path()));
+    f.remove();
+}
+#endif
+
 TEST(NamedTemporaryFile, ModeIs0600UnderUmaskZero) {
     mode_t old = ::umask(0);
     named_temporary_file f;

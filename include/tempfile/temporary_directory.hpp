@@ -63,6 +63,8 @@ private:
     struct empty_owner {};
     explicit temporary_directory(empty_owner) noexcept {}
     void destroy() noexcept;
+    /// cleanup(ec), also telling which entry failed.
+    void cleanup(std::error_code& ec, fs::path* failed) noexcept;
 
     fs::path path_;
     bool owned_ = false;            // cleanup() removes it: false once kept or cleaned
