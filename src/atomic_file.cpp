@@ -28,7 +28,8 @@ atomic_file atomic_file::create(const fs::path& target, std::error_code& ec) {
     fs::path absolute = fs::absolute(target, ec);
     if (ec) return result;
     const fs::path name = absolute.filename();
-    if (name.empty() || name == "." || name == "..") {  // "dir/", ".": names a directory, which a file cannot replace
+    if (name.empty() || name == "." ||
+        name == "..") {  // "dir/", ".": names a directory, which a file cannot replace
         ec = std::make_error_code(std::errc::is_a_directory);
         return result;
     }
@@ -37,7 +38,9 @@ atomic_file atomic_file::create(const fs::path& target, std::error_code& ec) {
     os::handle handle = file::invalid_handle();
     fs::path temporary = detail::create_unique(
         "." + name.string() + ".", ".tmp", absolute.parent_path(),
-        [&](const fs::path& candidate, std::error_code& e) { handle = os::create_exclusive(candidate, false, e); },
+        [&](const fs::path& candidate, std::error_code& e) {
+            handle = os::create_exclusive(candidate, false, e);
+        },
         ec);
     if (ec) return result;
     result.file::operator=(file(handle));
@@ -74,7 +77,9 @@ atomic_file& atomic_file::operator=(atomic_file&& other) noexcept {
     return *this;
 }
 
-atomic_file::~atomic_file() { discard(); }
+atomic_file::~atomic_file() {
+    discard();
+}
 
 // Closes and deletes the temporary; target is never touched. A fork()ed
 // child's copy closes its descriptor and leaves the temporary to its parent.
@@ -122,8 +127,12 @@ void atomic_file::commit(std::error_code& ec) {
     os::sync_directory(target_.parent_path(), ec);
 }
 
-const fs::path& atomic_file::target() const noexcept { return target_; }
+const fs::path& atomic_file::target() const noexcept {
+    return target_;
+}
 
-const fs::path& atomic_file::temporary_path() const noexcept { return temporary_; }
+const fs::path& atomic_file::temporary_path() const noexcept {
+    return temporary_;
+}
 
 }  // namespace tempfile

@@ -10,6 +10,19 @@
 
 namespace tempfile {
 namespace os = detail::os;
+namespace {
+
+// Where the OS deletes at close (Windows' FILE_FLAG_DELETE_ON_CLOSE, asked
+// for by create()), a file that is to stay must first lose that flag, else
+// closing it deletes it whatever keep() or a rename said. `f` stays open at
+// the same position, maybe on a new handle (see os::cancel_delete_on_close).
+void stop_os_deletion(file& f, const fs::path& path, bool text, std::error_code& ec) {
+    ec.clear();
+    os::handle h = os::cancel_delete_on_close(f.release(), path, ec);
+    if (h != file::invalid_handle()) f = file(h, text);
+}
+
+}  // namespace
 
 named_temporary_file::named_temporary_file(const named_file_options& options) {
     std::error_code ec;
@@ -26,7 +39,9 @@ named_temporary_file named_temporary_file::create(const named_file_options& opti
     os::handle handle = file::invalid_handle();
     fs::path path = detail::create_unique(
         options.prefix, options.suffix, options.dir,
-        [&](const fs::path& candidate, std::error_code& e) { handle = os::create_exclusive(candidate, os_deletes, e); },
+        [&](const fs::path& candidate, std::error_code& e) {
+            handle = os::create_exclusive(candidate, os_deletes, e);
+        },
         ec);
     if (ec) return result;
     result.file::operator=(file(handle, options.text));
@@ -61,7 +76,9 @@ named_temporary_file& named_temporary_file::operator=(named_temporary_file&& oth
     return *this;
 }
 
-named_temporary_file::~named_temporary_file() { destroy(); }
+named_temporary_file::~named_temporary_file() {
+    destroy();
+}
 
 // Only the process that made the file deletes it: a fork()ed child closes
 // its copy of the descriptor and leaves the name to its parent.
@@ -97,9 +114,16 @@ void named_temporary_file::delete_now(std::error_code& ec) noexcept {
     detail::unregister_owned(registration_);
 }
 
-const fs::path& named_temporary_file::path() const noexcept { return path_; }
+const fs::path& named_temporary_file::path() const noexcept {
+    return path_;
+}
 
 fs::path named_temporary_file::keep() {
+    if (armed_ && delete_on_close_ && os::has_delete_on_close() && is_open()) {
+        std::error_code ec;
+        stop_os_deletion(*this, path_, text_mode(), ec);
+        if (ec) detail::throw_error("named_temporary_file::keep", path_, ec);
+    }
     armed_ = false;
     detail::unregister_owned(registration_);
     return path_;
@@ -125,6 +149,14 @@ void named_temporary_file::persist(const fs::path& target, bool overwrite, std::
         } catch (const std::system_error& e) {
             ec = e.code();
             return;
+        }
+        // Windows would delete the file under its new name at close.
+        if (armed_ && delete_on_close_ && os::has_delete_on_close()) {
+            stop_os_deletion(*this, path_, text_mode(), ec);
+            if (ec) return;
+            // Should the rename fail, the OS no longer deletes the file: the
+            // owner's end does, by name.
+            delete_on_close_ = false;
         }
     }
     os::rename(path_, absolute, overwrite, false, ec);

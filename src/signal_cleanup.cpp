@@ -1,8 +1,8 @@
 // The registry of live owners that enable_signal_cleanup()'s handler walks.
 // Portable: the handler itself, which is the operating system's business,
 // lives in src/posix/signal_cleanup_posix.cpp.
-#include "owner_registry.hpp"
 #include "names_internal.hpp"
+#include "owner_registry.hpp"
 
 #include <cstring>
 #include <new>

@@ -31,7 +31,8 @@ temporary_directory temporary_directory::create(const directory_options& options
     result.ignore_cleanup_errors_ = options.ignore_cleanup_errors;
     result.generation_ = detail::current_generation();
     // With options.keep nothing removes it unless asked: neither may a signal.
-    if (result.remove_at_end_) result.registration_ = detail::register_owned(result.path_, detail::owned_kind::tree);
+    if (result.remove_at_end_)
+        result.registration_ = detail::register_owned(result.path_, detail::owned_kind::tree);
     return result;
 }
 
@@ -58,7 +59,9 @@ temporary_directory& temporary_directory::operator=(temporary_directory&& other)
     return *this;
 }
 
-temporary_directory::~temporary_directory() { destroy(); }
+temporary_directory::~temporary_directory() {
+    destroy();
+}
 
 // Only the process that made the directory removes it at its end: a fork()ed
 // child's copy leaves it to the parent.
@@ -70,22 +73,30 @@ void temporary_directory::destroy() noexcept {
     detail::unregister_owned(registration_);
 }
 
-const fs::path& temporary_directory::path() const noexcept { return path_; }
+const fs::path& temporary_directory::path() const noexcept {
+    return path_;
+}
 
-fs::path temporary_directory::operator/(const fs::path& child) const { return path_ / child; }
+fs::path temporary_directory::operator/(const fs::path& child) const {
+    return path_ / child;
+}
 
 void temporary_directory::cleanup() {
     std::error_code ec;
     fs::path failed;
     cleanup(ec, &failed);
-    if (ec) throw fs::filesystem_error("temporary_directory::cleanup", failed.empty() ? path_ : failed, path_, ec);
+    if (ec)
+        throw fs::filesystem_error("temporary_directory::cleanup", failed.empty() ? path_ : failed, path_,
+                                   ec);
 }
 
-void temporary_directory::cleanup(std::error_code& ec) noexcept { cleanup(ec, nullptr); }
+void temporary_directory::cleanup(std::error_code& ec) noexcept {
+    cleanup(ec, nullptr);
+}
 
 void temporary_directory::cleanup(std::error_code& ec, fs::path* failed) noexcept {
     ec.clear();
-    if (!owned_) return;  // kept, cleaned already, or empty: nothing to do, not an error
+    if (!owned_) return;                 // kept, cleaned already, or empty: nothing to do, not an error
     os::remove_tree(path_, ec, failed);  // a tree already removed by someone else is not an error
     if (ec && !ignore_cleanup_errors_) return;  // still owned: a later cleanup() tries again
     ec.clear();

@@ -48,7 +48,9 @@ made_file make_named_then_unlinked(const name_options& options, const fs::path& 
     const bool os_deletes = os::has_delete_on_close();
     fs::path path = detail::create_unique(
         options.prefix, options.suffix, dir,
-        [&](const fs::path& candidate, std::error_code& e) { made.handle = os::create_exclusive(candidate, os_deletes, e); },
+        [&](const fs::path& candidate, std::error_code& e) {
+            made.handle = os::create_exclusive(candidate, os_deletes, e);
+        },
         ec);
     if (ec || os_deletes) return made;
     os::remove_file(path, ec);

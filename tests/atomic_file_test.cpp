@@ -191,7 +191,7 @@ TEST(AtomicFile, MovedFromOwnerDeletesNothing) {
     {
         atomic_file f(target);
         f.write("via move");
-        g = std::move(f);  // discards what g had
+        g = std::move(f);                         // discards what g had
         EXPECT_TRUE(f.temporary_path().empty());  // NOLINT(bugprone-use-after-move): the documented state
     }
     EXPECT_FALSE(fs::exists(other_temp));

@@ -20,7 +20,9 @@ using tempfile_test::run_in_child;
 using tempfile_test::test_dir;
 using tempfile_test::write_text;
 
-bool is_open_descriptor(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+bool is_open_descriptor(int fd) {
+    return ::fcntl(fd, F_GETFD) != -1;
+}
 
 TEST(Fork, NamedFileDestroyedInAChildIsNotDeletedButItsDescriptorIsClosed) {
     std::optional<tempfile::named_temporary_file> f(std::in_place);

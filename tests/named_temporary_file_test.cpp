@@ -47,7 +47,8 @@ TEST(NamedTemporaryFile, NameIsPrefixThenEightRandomCharactersThenSuffix) {
     ASSERT_EQ(name.size(), 4u + 8u + 4u);
     EXPECT_EQ(name.substr(0, 4), "pre-");
     EXPECT_EQ(name.substr(12), ".csv");
-    for (char c : name.substr(4, 8)) EXPECT_NE(std::string("abcdefghijklmnopqrstuvwxyz0123456789_").find(c), std::string::npos);
+    for (char c : name.substr(4, 8))
+        EXPECT_NE(std::string("abcdefghijklmnopqrstuvwxyz0123456789_").find(c), std::string::npos);
 }
 
 #if __cplusplus >= 202002L

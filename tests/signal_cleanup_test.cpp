@@ -61,10 +61,14 @@ struct outside {
 
 // The portable build's handler cannot list a directory safely, so there it
 // removes files and empty directories only: a tree with content stays.
-bool trees_removed_whole() { return tempfile::detail::signal_handler_removes_whole_trees(); }
+bool trees_removed_whole() {
+    return tempfile::detail::signal_handler_removes_whole_trees();
+}
 
 // What make_owners_then_raise leaves once the handler ran.
-std::size_t left_by_handler() { return trees_removed_whole() ? 0 : 1; }
+std::size_t left_by_handler() {
+    return trees_removed_whole() ? 0 : 1;
+}
 
 fs::path make_work_dir() {
     fs::path work = test_dir() / "work";
@@ -247,7 +251,8 @@ TEST(SignalCleanup, AForkedChildRemovesOnlyWhatItMade) {
 }
 
 TEST(SignalCleanup, WideAndDeepTreesAreRemovedWhole) {
-    if (!trees_removed_whole()) GTEST_SKIP() << "this build's handler removes empty directories only (documented)";
+    if (!trees_removed_whole())
+        GTEST_SKIP() << "this build's handler removes empty directories only (documented)";
     fs::path work = make_work_dir();
     int status = run_in_child([&] {
         tempfile::enable_signal_cleanup();
@@ -269,7 +274,8 @@ TEST(SignalCleanup, WideAndDeepTreesAreRemovedWhole) {
 }
 
 TEST(SignalCleanup, AnOrdinaryUsersTreeWithoutWritePermissionIsRemoved) {
-    if (!trees_removed_whole()) GTEST_SKIP() << "this build's handler removes empty directories only (documented)";
+    if (!trees_removed_whole())
+        GTEST_SKIP() << "this build's handler removes empty directories only (documented)";
     fs::path home = tempfile_test::make_dir_for_nobody("home");
     int status = tempfile_test::run_as_nobody([&] {
         tempfile::enable_signal_cleanup();

@@ -170,7 +170,8 @@ TEST(TemporaryDirectory, CleanupReportsWhatCouldNotBeRemovedAndCanBeRetried) {
             d.cleanup();
             return 2;
         } catch (const fs::filesystem_error& e) {
-            if (e.code() != std::errc::permission_denied && e.code() != std::errc::operation_not_permitted) return 3;
+            if (e.code() != std::errc::permission_denied && e.code() != std::errc::operation_not_permitted)
+                return 3;
             // The entry that could not be removed, below the directory.
             std::string failed = e.path1().string();
             return failed.rfind((d / "locked").string(), 0) == 0 && e.path2() == d.path() ? 0 : 4;
@@ -235,7 +236,7 @@ TEST(TemporaryDirectory, MovedFromOwnerRemovesNothing) {
         {
             temporary_directory d;
             p = d.path();
-            g = std::move(d);  // removes what g had
+            g = std::move(d);               // removes what g had
             EXPECT_TRUE(d.path().empty());  // NOLINT(bugprone-use-after-move): the documented state
         }
         EXPECT_FALSE(fs::exists(first));

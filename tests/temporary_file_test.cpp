@@ -181,7 +181,8 @@ TEST(TemporaryFile, PersistFailsWithEexistAndLeavesTheTargetUntouched) {
         f.persist(target);
         FAIL() << "no exception";
     } catch (const fs::filesystem_error& e) {
-        EXPECT_EQ(e.code(), unnamed_files_here() ? std::errc::file_exists : std::errc::operation_not_supported);
+        EXPECT_EQ(e.code(),
+                  unnamed_files_here() ? std::errc::file_exists : std::errc::operation_not_supported);
         EXPECT_EQ(e.path1(), target);
     }
     EXPECT_EQ(read_text(target), "original");

@@ -184,12 +184,16 @@ extern "C" void cleanup_on_signal(int sig, siginfo_t* info, void* context) {
     errno = saved_errno;
 }
 
-std::system_error sigaction_error() { return {errno, std::system_category(), "enable_signal_cleanup: sigaction"}; }
+std::system_error sigaction_error() {
+    return {errno, std::system_category(), "enable_signal_cleanup: sigaction"};
+}
 
 }  // namespace
 
 namespace detail {
-bool signal_handler_removes_whole_trees() noexcept { return lists_directories; }
+bool signal_handler_removes_whole_trees() noexcept {
+    return lists_directories;
+}
 }  // namespace detail
 
 void enable_signal_cleanup() {

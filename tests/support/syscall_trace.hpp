@@ -17,11 +17,17 @@
 namespace tempfile_test {
 
 // Calls that fail at once and stand out in strace's output.
-inline void trace_begin() { (void)!::write(-1, "TRACE_BEGIN", 11); }
-inline void trace_end() { (void)!::write(-1, "TRACE_END", 9); }
+inline void trace_begin() {
+    (void)!::write(-1, "TRACE_BEGIN", 11);
+}
+inline void trace_end() {
+    (void)!::write(-1, "TRACE_END", 9);
+}
 
 /// True when strace can be run here (it is not part of every CI image).
-inline bool have_strace() { return std::system("strace -o /dev/null true >/dev/null 2>&1") == 0; }
+inline bool have_strace() {
+    return std::system("strace -o /dev/null true >/dev/null 2>&1") == 0;
+}
 
 /// Runs the test `suite.DISABLED_name` of this program under strace and
 /// returns the system calls it made between trace_begin() and trace_end().
