@@ -55,7 +55,7 @@ atomic_file atomic_file::create(const fs::path& target, std::error_code& ec) {
 }
 
 atomic_file::atomic_file(atomic_file&& other) noexcept
-    : file(std::move(other)),
+    : file(static_cast<file&&>(other)),  // only the base part: the members follow one by one
       target_(std::move(other.target_)),
       temporary_(std::move(other.temporary_)),
       generation_(other.generation_),
@@ -67,7 +67,7 @@ atomic_file::atomic_file(atomic_file&& other) noexcept
 atomic_file& atomic_file::operator=(atomic_file&& other) noexcept {
     if (this == &other) return *this;
     discard();
-    file::operator=(std::move(other));
+    file::operator=(static_cast<file&&>(other));  // only the base part
     target_ = std::move(other.target_);
     other.target_.clear();
     temporary_ = std::move(other.temporary_);

@@ -54,7 +54,7 @@ named_temporary_file named_temporary_file::create(const named_file_options& opti
 }
 
 named_temporary_file::named_temporary_file(named_temporary_file&& other) noexcept
-    : file(std::move(other)),
+    : file(static_cast<file&&>(other)),  // only the base part: the members follow one by one
       path_(std::move(other.path_)),
       armed_(std::exchange(other.armed_, false)),
       delete_on_close_(other.delete_on_close_),
@@ -66,7 +66,7 @@ named_temporary_file::named_temporary_file(named_temporary_file&& other) noexcep
 named_temporary_file& named_temporary_file::operator=(named_temporary_file&& other) noexcept {
     if (this == &other) return *this;
     destroy();
-    file::operator=(std::move(other));
+    file::operator=(static_cast<file&&>(other));  // only the base part
     path_ = std::move(other.path_);
     other.path_.clear();
     armed_ = std::exchange(other.armed_, false);

@@ -171,7 +171,7 @@ void pass_on(int sig, int index, siginfo_t* info, void* context) noexcept {
     // while this handler runs, so it is delivered, and ends the process,
     // as soon as the handler returns.
     ::sigaction(sig, &before, nullptr);
-    ::raise(sig);
+    (void)::raise(sig);
 }
 
 extern "C" void cleanup_on_signal(int sig, siginfo_t* info, void* context) {
