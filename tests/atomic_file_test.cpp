@@ -8,8 +8,10 @@
 
 #include <utility>
 
+#ifndef _WIN32
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 namespace {
 namespace fs = std::filesystem;
@@ -19,11 +21,13 @@ using tempfile_test::read_text;
 using tempfile_test::test_dir;
 using tempfile_test::write_text;
 
+#ifndef _WIN32  // Windows has no mode bits (see windows_security_test.cpp)
 mode_t mode_of(const fs::path& p) {
     struct stat st {};
     EXPECT_EQ(::stat(p.c_str(), &st), 0);
     return st.st_mode & 07777;
 }
+#endif
 
 TEST(AtomicFile, CommitReplacesTheTargetWhole) {
     fs::path target = test_dir() / "config.json";
@@ -53,6 +57,7 @@ TEST(AtomicFile, TemporaryIsHiddenBesideTheTarget) {
     EXPECT_EQ(f.target(), target);
 }
 
+#ifndef _WIN32
 TEST(AtomicFile, CommitCreatesAMissingTargetWithMode0600) {
     mode_t old = ::umask(0);
     fs::path target = test_dir() / "fresh";
@@ -76,6 +81,7 @@ TEST(AtomicFile, KeepsTheTargetsPermissionBits) {
     EXPECT_EQ(mode_of(target), 0751u);
     fs::remove(target);
 }
+#endif
 
 TEST(AtomicFile, WithoutCommitTheTargetIsUntouchedAndNoTemporaryIsLeft) {
     fs::path target = test_dir() / "keep.txt";

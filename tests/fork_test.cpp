@@ -1,5 +1,6 @@
 // fork(): an owner made in the parent deletes nothing when a child destroys
 // its copy, yet the child still closes its copy of the descriptor.
+#ifndef _WIN32  // fork() has no Windows counterpart (fork_generation() is always 0 there)
 #include "harness.hpp"
 
 #include <tempfile/atomic_file.hpp>
@@ -108,3 +109,4 @@ TEST(Fork, OwnersMadeInTheChildAreTheChildsToDelete) {
 }
 
 }  // namespace
+#endif  // _WIN32

@@ -11,9 +11,11 @@
 #include <stdexcept>
 #include <utility>
 
+#ifndef _WIN32
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 namespace {
 namespace fs = std::filesystem;
@@ -61,6 +63,7 @@ TEST(NamedTemporaryFile, OptionsTakeDesignatedInitializersInCxx20) {
 }
 #endif
 
+#ifndef _WIN32  // Windows: the DACL (windows_security_test.cpp), handles not inherited (windows_test.cpp)
 TEST(NamedTemporaryFile, ModeIs0600UnderUmaskZero) {
     mode_t old = ::umask(0);
     named_temporary_file f;
@@ -70,6 +73,7 @@ TEST(NamedTemporaryFile, ModeIs0600UnderUmaskZero) {
     EXPECT_EQ(st.st_mode & 07777, 0600u);
     EXPECT_NE(::fcntl(f.native_handle(), F_GETFD) & FD_CLOEXEC, 0);
 }
+#endif
 
 TEST(NamedTemporaryFile, DeletedWhenTheOwnerEnds) {
     fs::path p;
@@ -312,6 +316,7 @@ TEST(NamedTemporaryFile, BadOptionsThrowInvalidArgumentAndCreateNothing) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
+#ifndef _WIN32  // Windows: windows_test.cpp's UnwritableDirectoryFailsAtOnce
 TEST(NamedTemporaryFile, UnwritableDirectoryFailsWithEaccesForAnOrdinaryUser) {
     fs::path dir = tempfile_test::make_dir_for_nobody("ro");
     int status = tempfile_test::run_as_nobody([&] {
@@ -324,6 +329,7 @@ TEST(NamedTemporaryFile, UnwritableDirectoryFailsWithEaccesForAnOrdinaryUser) {
     EXPECT_TRUE(list_dir(dir).empty());
     fs::remove(dir);
 }
+#endif
 
 TEST(NamedTemporaryFile, DISABLED_CreateAndDestroyUnderTrace) {
     { named_temporary_file warm_up; }  // first-use costs (random pool, allocator) are not the owner's

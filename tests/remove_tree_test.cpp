@@ -8,10 +8,12 @@
 #include <string>
 #include <system_error>
 
+#ifndef _WIN32
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#endif
 
 namespace {
 namespace fs = std::filesystem;
@@ -21,9 +23,16 @@ using tempfile_test::test_dir;
 using tempfile_test::write_text;
 
 bool exists_no_follow(const fs::path& p) {
+#ifdef _WIN32
+    std::error_code ec;
+    return fs::symlink_status(p, ec).type() != fs::file_type::not_found;
+#else
     struct stat st;
     return ::lstat(p.c_str(), &st) == 0;
+#endif
 }
+
+#ifndef _WIN32  // FIFOs, sockets, and symbolic links that mingw-w64's std::filesystem cannot make
 
 // A tree with every kind of entry: nested directories, files, links to a
 // file, to a directory and to nothing, a FIFO and a socket. Returns how
@@ -50,6 +59,7 @@ std::uintmax_t make_mixed_tree(const fs::path& root) {
     ::close(s);
     return 1 + 4 + 4 + 3 + 1 + 1;  // root, directories, files, links, FIFO, socket
 }
+#endif
 
 TEST(RemoveTree, EmptyDirectoryCountsOne) {
     fs::create_directory(test_dir() / "d");
@@ -76,6 +86,7 @@ TEST(RemoveTree, RegularFileRootIsRemoved) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
+#ifndef _WIN32  // windows_remove_tree_test.cpp covers links and junctions where Windows makes them
 TEST(RemoveTree, RemovesEveryKindOfEntryAndCountsThem) {
     const std::uintmax_t expected = make_mixed_tree(test_dir() / "t");
     std::error_code ec;
@@ -144,6 +155,7 @@ TEST(RemoveTree, FifoInsideIsUnlinkedWithoutBlocking) {
     EXPECT_EQ(tempfile::remove_tree(test_dir() / "root-fifo"), 1u);
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
+#endif
 
 TEST(RemoveTree, TrailingSlashNamesTheDirectory) {
     fs::create_directories(test_dir() / "d" / "e");

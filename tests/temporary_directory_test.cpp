@@ -11,8 +11,10 @@
 #include <stdexcept>
 #include <utility>
 
+#ifndef _WIN32
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 namespace {
 namespace fs = std::filesystem;
@@ -46,22 +48,28 @@ void populate_with_every_mode(const fs::path& root) {
 }
 
 TEST(TemporaryDirectory, CreatesAPrivateDirectoryWithAnAbsolutePath) {
+#ifndef _WIN32  // Windows has no mode bits: windows_security_test.cpp checks the DACL
     mode_t old = ::umask(0);
+#endif
     directory_options o;
     o.prefix = "pre";
     o.suffix = "suf";
     temporary_directory d(o);
+#ifndef _WIN32
     ::umask(old);
+#endif
     EXPECT_TRUE(d.path().is_absolute());
     EXPECT_EQ(d.path().parent_path(), test_dir());
     std::string name = d.path().filename().string();
     EXPECT_EQ(name.size(), 3u + 8u + 3u);
     EXPECT_EQ(name.substr(0, 3), "pre");
     EXPECT_EQ(name.substr(11), "suf");
+#ifndef _WIN32
     struct stat st {};
     ASSERT_EQ(::stat(d.path().c_str(), &st), 0);
     EXPECT_TRUE(S_ISDIR(st.st_mode));
     EXPECT_EQ(st.st_mode & 07777, 0700u);
+#endif
 }
 
 TEST(TemporaryDirectory, RemovedWithEverythingInsideWhenTheOwnerEnds) {
@@ -97,6 +105,10 @@ TEST(TemporaryDirectory, AlreadyRemovedBySomeoneElseIsFine) {
 }
 
 TEST(TemporaryDirectory, CleanupNeverFollowsSymlinksOutOfTheTree) {
+#ifdef _WIN32
+    GTEST_SKIP() << "std::filesystem of mingw-w64 cannot create symbolic links (Wine 8 neither); "
+                    "windows_remove_tree_test.cpp covers links and junctions where the OS makes them";
+#endif
     fs::path outside_dir = test_dir() / "outside";
     fs::create_directory(outside_dir);
     write_text(outside_dir / "precious", "keep me");
@@ -124,6 +136,7 @@ TEST(TemporaryDirectory, CleanupRemovesEntriesOfEveryModeAsRoot) {
     EXPECT_FALSE(fs::exists(d.path()));
 }
 
+#ifndef _WIN32  // run_as_nobody: fork and setuid
 TEST(TemporaryDirectory, CleanupRemovesEntriesOfEveryModeAsAnOrdinaryUser) {
     fs::path home = tempfile_test::make_dir_for_nobody("home");
     int status = tempfile_test::run_as_nobody([&] {
@@ -198,6 +211,7 @@ TEST(TemporaryDirectory, IgnoreCleanupErrorsRemovesWhatItCanSilently) {
     EXPECT_TRUE(fs::exists(d / "locked" / "file"));
     fs::remove_all(setup.home);
 }
+#endif
 
 TEST(TemporaryDirectory, KeepDisarmsForGood) {
     fs::path p;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The Windows suite: cross-compiles the library, tempfile-run (when its
+# Windows supervisor exists), the examples and every test with mingw-w64
+# (GoogleTest built from /usr/src/googletest by the same toolchain), then
+# runs each test executable once under Wine (one Wine start per executable,
+# not per test: Wine takes about a second to start).
+# Ends with one line: "windows: N passed, M failed" (test cases; skipped ones
+# are listed with their reasons and counted apart). Exit status 0 only if
+# nothing failed.
+#   BUILD dir: $WINDOWS_BUILD (default build/test/windows); JOBS as scripts/test.sh.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+scripts/ensure-packages.sh g++-mingw-w64-x86-64 wine wine64 googletest cmake make || exit 1
+
+jobs=${JOBS:-$(nproc)}
+out=${WINDOWS_BUILD:-$root/build/test/windows}
+mkdir -p "$out"
+# A Wine prefix of our own, made without prompts: no Mono or Gecko (a
+# console program needs neither), no debug chatter on stderr.
+export WINEPREFIX=$out/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+wine_cmd=$(command -v wine || command -v wine64)
+
+echo "== windows: configure and build ($out)"
+if ! cmake -S "$root" -B "$out/build" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmake" \
+       -DCMAKE_BUILD_TYPE=Debug -DTEMPFILE_BUILD_TESTS=ON -DTEMPFILE_BUILD_EXAMPLES=ON \
+       -DTEMPFILE_GTEST_FROM_SOURCE=ON -DTEMPFILE_WERROR=ON >"$out/configure.log" 2>&1 ||
+   ! cmake --build "$out/build" -j"$jobs" >"$out/build.log" 2>&1; then
+  tail -n 40 "$out/configure.log" "$out/build.log" 2>/dev/null
+  echo "windows: 0 passed, 1 failed"
+  exit 1
+fi
+
+"$wine_cmd" wineboot --init >"$out/wineboot.log" 2>&1
+passed=0 failed=0 skipped=0
+failures=()
+for exe in "$out"/build/tests/*_test.exe; do
+  name=$(basename "$exe" .exe)
+  log=$out/$name.log
+  # The working directory is the test's own: the harness gives each test a
+  # private directory under %TEMP% (the prefix's C:\users\<user>\Temp).
+  (cd "$out/build/tests" && timeout 600 "$wine_cmd" "$exe" --gtest_brief=1) >"$log" 2>&1
+  status=$?
+  ran=$(sed -nE 's/^\[==========\] ([0-9]+) tests? from .* ran\..*/\1/p' "$log" | tail -n 1)
+  ok=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) tests?\..*/\1/p' "$log" | tail -n 1)
+  bad=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) tests?, listed below.*/\1/p' "$log" | tail -n 1)
+  skip=$(sed -nE 's/^\[  SKIPPED \] ([0-9]+) tests?, listed below.*/\1/p' "$log" | tail -n 1)
+  ran=${ran:-0} ok=${ok:-0} bad=${bad:-0} skip=${skip:-0}
+  passed=$((passed + ok)); failed=$((failed + bad)); skipped=$((skipped + skip))
+  printf '   %-34s %3d passed, %d failed, %d skipped\n' "$name" "$ok" "$bad" "$skip"
+  if [ "$bad" -ne 0 ]; then
+    failures+=("$name: $bad failed")
+    grep -E -B12 '^\[  FAILED  \] [A-Za-z_0-9/]+\.[A-Za-z_0-9/]+ \(' "$log" | head -n 120
+  fi
+  # A crash, a timeout or a leak the harness found fails the executable
+  # even when every test case passed.
+  if [ "$status" -ne 0 ] && [ "$bad" -eq 0 ]; then
+    failed=$((failed + 1)); failures+=("$name: exit status $status after $ran tests")
+    tail -n 30 "$log"
+  fi
+  if [ "$skip" -ne 0 ]; then
+    # gtest prints the reason on the line after "...: Skipped".
+    grep -A1 ': Skipped$' "$log" | grep -vE ': Skipped$|^--$' | sed "s/^/      skipped in $name: /"
+  fi
+done
+# Waits for this prefix's wineserver to finish, so nothing outlives the run.
+command -v wineserver >/dev/null && wineserver -w
+
+echo
+for f in "${failures[@]}"; do echo "FAILED: windows $f"; done
+echo "windows: $skipped tests skipped (reasons above; see docs/windows.md)"
+echo "windows: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
