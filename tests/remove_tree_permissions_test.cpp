@@ -1,6 +1,7 @@
 // remove_tree and permissions: modes that block removal are reset through
 // handles, as root and as an ordinary owner (uid 65534); what cannot be
 // removed is named in the error, and everything else still goes.
+#ifndef _WIN32  // POSIX permission bits and uid 65534; windows_remove_tree_test.cpp covers read-only attributes
 #include "harness.hpp"
 
 #include <tempfile/remove_tree.hpp>
@@ -22,6 +23,15 @@ using tempfile_test::run_as_nobody;
 using tempfile_test::test_dir;
 using tempfile_test::write_text;
 
+// Makes an empty file. mknod is one call where the OS allows it for regular
+// files (Linux); closing a new file is slow on some file systems.
+void touch(const fs::path& p) {
+#ifdef __linux__
+    if (::mknod(p.c_str(), S_IFREG | 0600, 0) == 0) return;
+#endif
+    tempfile_test::write_text(p, "");
+}
+
 void set_mode(const fs::path& p, unsigned mode) {
     if (::chmod(p.c_str(), mode) != 0) throw std::system_error(errno, std::generic_category(), p.string());
 }
@@ -42,7 +52,7 @@ std::uintmax_t make_permission_matrix(const fs::path& root) {
             fs::create_directory(n);
             ++count;
             for (unsigned f = 0; f < 8; ++f) {
-                write_text(n / ("f" + std::to_string(f)), "x");
+                touch(n / ("f" + std::to_string(f)));
                 set_mode(n / ("f" + std::to_string(f)), f << 6);
                 ++count;
             }
@@ -51,7 +61,7 @@ std::uintmax_t make_permission_matrix(const fs::path& root) {
             set_mode(n, inner << 6);
         }
         for (unsigned f = 0; f < 8; ++f) {
-            write_text(d / ("f" + std::to_string(f)), "x");
+            touch(d / ("f" + std::to_string(f)));
             set_mode(d / ("f" + std::to_string(f)), (f << 6) | 044);
             ++count;
         }
@@ -176,3 +186,4 @@ TEST(RemoveTreePermissions, ParentOfTheRootIsNeverChanged) {
 }
 
 }  // namespace
+#endif  // _WIN32
