@@ -22,6 +22,14 @@ using tempfile_test::test_dir;
 using tempfile_test::write_text;
 namespace win_test = tempfile_test::windows;
 
+// The harness counts POSIX descriptors only: here the process's handles.
+DWORD handle_count() {
+    DWORD n = 0;
+    if (!::GetProcessHandleCount(::GetCurrentProcess(), &n))
+        win_test::fail("GetProcessHandleCount", ::GetLastError());
+    return n;
+}
+
 void make_read_only(const fs::path& p) {
     DWORD attributes = ::GetFileAttributesW(p.c_str());
     if (!::SetFileAttributesW(p.c_str(), attributes | FILE_ATTRIBUTE_READONLY))
@@ -72,7 +80,9 @@ TEST(WindowsRemoveTree, RemovesADeepTreeBeyondItsWindowOfOpenHandles) {
         ASSERT_TRUE(fs::create_directories(p)) << i;
         write_text(p.parent_path() / L"f", "x");
     }
+    DWORD handles = handle_count();
     EXPECT_EQ(tempfile::remove_tree(root), 1u + 2u * depth);
+    EXPECT_EQ(handle_count(), handles) << "handles leaked";
     EXPECT_FALSE(win_test::exists(root));
 }
 
@@ -119,7 +129,9 @@ TEST(WindowsRemoveTree, EntryHeldOpenWithoutShareDeleteIsReportedAndTheRestRemov
     ASSERT_NE(busy, INVALID_HANDLE_VALUE);
     std::error_code ec;
     fs::path failed;
+    DWORD handles = handle_count();
     std::uintmax_t removed = tempfile::detail::os::remove_tree(root, ec, &failed);
+    EXPECT_EQ(handle_count(), handles) << "handles leaked";
     ::CloseHandle(busy);
     EXPECT_EQ(ec.value(), ERROR_SHARING_VIOLATION) << ec.message();
     EXPECT_EQ(failed, root / L"sub" / L"busy");
@@ -136,8 +148,8 @@ TEST(WindowsRemoveTree, FileHeldOpenWithShareDeleteDoesNotBlockItsDirectory) {
     fs::create_directory(root);
     write_text(root / L"open", "x");
     HANDLE open = ::CreateFileW((root / L"open").c_str(), GENERIC_READ,
-                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING, 0,
-                                nullptr);
+                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                OPEN_EXISTING, 0, nullptr);
     ASSERT_NE(open, INVALID_HANDLE_VALUE);
     std::error_code ec;
     EXPECT_EQ(tempfile::remove_tree(root, ec), 2u);

@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include <windows.h>
 #include <aclapi.h>
+#include <windows.h>
 
 #include <memory>
 #include <set>
@@ -42,10 +42,12 @@ dacl_view read_dacl(const fs::path& p) {
 
 std::vector<unsigned char> token_user_sid() {
     HANDLE token = nullptr;
-    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &token)) win_test::fail("OpenProcessToken", ::GetLastError());
+    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &token))
+        win_test::fail("OpenProcessToken", ::GetLastError());
     std::vector<unsigned char> buffer(sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE);
     DWORD length = 0;
-    BOOL ok = ::GetTokenInformation(token, TokenUser, buffer.data(), static_cast<DWORD>(buffer.size()), &length);
+    BOOL ok =
+        ::GetTokenInformation(token, TokenUser, buffer.data(), static_cast<DWORD>(buffer.size()), &length);
     ::CloseHandle(token);
     if (!ok) win_test::fail("GetTokenInformation", ::GetLastError());
     PSID sid = reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid;
@@ -56,7 +58,8 @@ std::vector<unsigned char> token_user_sid() {
 std::vector<unsigned char> system_sid() {
     std::vector<unsigned char> sid(SECURITY_MAX_SID_SIZE);
     DWORD size = static_cast<DWORD>(sid.size());
-    if (!::CreateWellKnownSid(WinLocalSystemSid, nullptr, sid.data(), &size)) win_test::fail("CreateWellKnownSid", ::GetLastError());
+    if (!::CreateWellKnownSid(WinLocalSystemSid, nullptr, sid.data(), &size))
+        win_test::fail("CreateWellKnownSid", ::GetLastError());
     sid.resize(size);
     return sid;
 }
@@ -119,13 +122,14 @@ TEST(WindowsSecurity, NewDirectoryDaclIsProtectedFromInheritance) {
 // the user nor SYSTEM (the anonymous one) gets nothing.
 TEST(WindowsSecurity, AnotherTokenIsDeniedTheNewDirectory) {
     if (win_test::under_wine())
-        GTEST_SKIP() << "Wine does not enforce DACLs (access is decided by Unix permissions, and CI runs as root)";
+        GTEST_SKIP()
+            << "Wine does not enforce DACLs (access is decided by Unix permissions, and CI runs as root)";
     fs::path dir = tempfile::mkdtemp();
     PSECURITY_DESCRIPTOR raw = nullptr;
-    DWORD e = ::GetNamedSecurityInfoW(dir.c_str(), SE_FILE_OBJECT,
-                                      OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION |
-                                          DACL_SECURITY_INFORMATION,
-                                      nullptr, nullptr, nullptr, nullptr, &raw);
+    DWORD e = ::GetNamedSecurityInfoW(
+        dir.c_str(), SE_FILE_OBJECT,
+        OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, nullptr, nullptr,
+        nullptr, nullptr, &raw);
     ASSERT_EQ(e, static_cast<DWORD>(ERROR_SUCCESS));
     descriptor_ptr descriptor(raw);
     ASSERT_TRUE(::ImpersonateAnonymousToken(::GetCurrentThread()));

@@ -88,7 +88,8 @@ DWORD run_child(const wchar_t* mode, const fs::path& path, const std::string& ex
     STARTUPINFOW startup{};
     startup.cb = sizeof startup;
     PROCESS_INFORMATION process{};
-    if (!::CreateProcessW(nullptr, command.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr, &startup, &process))
+    if (!::CreateProcessW(nullptr, command.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr, &startup,
+                          &process))
         throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "CreateProcessW");
     ::CloseHandle(process.hThread);
     ::WaitForSingleObject(process.hProcess, INFINITE);
@@ -156,7 +157,11 @@ TEST(WindowsDeleteOnClose, CancelledFlagKeepsTheFileAndItsPosition) {
     os::handle h = os::create_exclusive(path, true, ec);
     ASSERT_FALSE(ec) << ec.message();
     os::write(h, "abc", 3, ec);
+    DWORD before = 0, after = 0;
+    ::GetProcessHandleCount(::GetCurrentProcess(), &before);
     h = os::cancel_delete_on_close(h, path, ec);
+    ::GetProcessHandleCount(::GetCurrentProcess(), &after);
+    EXPECT_EQ(after, before) << "one handle in, one handle out";
     ASSERT_FALSE(ec) << ec.message();
     ASSERT_NE(h, INVALID_HANDLE_VALUE);
     os::write(h, "def", 3, ec);
@@ -187,7 +192,8 @@ TEST(WindowsDeleteOnClose, PersistedFileSurvivesClose) {
     }
     ASSERT_TRUE(win_test::exists(target));
     EXPECT_EQ(read_text(target), "saved");
-    EXPECT_FALSE(::GetFileAttributesW(target.c_str()) & FILE_ATTRIBUTE_TEMPORARY) << "a kept file is no temporary";
+    EXPECT_FALSE(::GetFileAttributesW(target.c_str()) & FILE_ATTRIBUTE_TEMPORARY)
+        << "a kept file is no temporary";
     fs::remove(target);
 }
 
@@ -220,8 +226,8 @@ TEST(WindowsDelayedDelete, OpenFileIsSharedForReadWriteAndDelete) {
     tempfile::named_temporary_file f(delayed());
     f.write("shared");
     HANDLE other = ::CreateFileW(f.path().c_str(), GENERIC_READ | GENERIC_WRITE | DELETE,
-                                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING, 0,
-                                 nullptr);
+                                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                 OPEN_EXISTING, 0, nullptr);
     ASSERT_NE(other, INVALID_HANDLE_VALUE) << ::GetLastError();
     ::CloseHandle(other);
 }

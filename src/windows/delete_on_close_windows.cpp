@@ -51,7 +51,8 @@ handle cancel_delete_on_close(handle h, const fs::path& path, std::error_code& e
     if (clear_in_place(h, ec) || ec) return h;
     BY_HANDLE_FILE_INFORMATION identity;
     LARGE_INTEGER zero{}, position{};
-    if (!::GetFileInformationByHandle(h, &identity) || !::SetFilePointerEx(h, zero, &position, FILE_CURRENT)) {
+    if (!::GetFileInformationByHandle(h, &identity) ||
+        !::SetFilePointerEx(h, zero, &position, FILE_CURRENT)) {
         ec = win::last_error();
         return h;
     }

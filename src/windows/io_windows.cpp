@@ -75,8 +75,12 @@ void sync(handle h, std::error_code& ec) noexcept {
     if (!::FlushFileBuffers(h)) ec = win::last_error();
 }
 
-void close(handle h) noexcept { ::CloseHandle(h); }
+void close(handle h) noexcept {
+    ::CloseHandle(h);
+}
 
-bool has_text_newlines() noexcept { return true; }  // "\r\n" on disk
+bool has_text_newlines() noexcept {
+    return true;
+}  // "\r\n" on disk
 
 }  // namespace tempfile::detail::os

@@ -48,10 +48,10 @@ NTSTATUS open_relative(HANDLE parent, std::wstring_view name, ACCESS_MASK access
     InitializeObjectAttributes(&attributes, &unicode_name, OBJ_CASE_INSENSITIVE, parent, nullptr);
     IO_STATUS_BLOCK io;
     HANDLE raw = nullptr;
-    NTSTATUS status = nt.create_file(&raw, access | SYNCHRONIZE, &attributes, &io, nullptr, 0,
-                                     FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, FILE_OPEN,
-                                     options | FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_FOR_BACKUP_INTENT,
-                                     nullptr, 0);
+    NTSTATUS status =
+        nt.create_file(&raw, access | SYNCHRONIZE, &attributes, &io, nullptr, 0,
+                       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, FILE_OPEN,
+                       options | FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_FOR_BACKUP_INTENT, nullptr, 0);
     if (status >= 0) out = unique_handle(raw);
     return status;
 }

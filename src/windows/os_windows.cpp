@@ -12,7 +12,9 @@ namespace {
 
 constexpr DWORD share_all = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
 
-std::error_code not_supported() noexcept { return std::make_error_code(std::errc::operation_not_supported); }
+std::error_code not_supported() noexcept {
+    return std::make_error_code(std::errc::operation_not_supported);
+}
 
 bool is_gone(DWORD error_code) noexcept {
     return error_code == ERROR_FILE_NOT_FOUND || error_code == ERROR_PATH_NOT_FOUND;
@@ -37,8 +39,8 @@ handle create_exclusive(const fs::path& path, bool delete_on_close, std::error_c
     // open handle. FILE_ATTRIBUTE_TEMPORARY keeps the data in the cache
     // rather than on the disk for as long as memory allows.
     DWORD flags = FILE_ATTRIBUTE_TEMPORARY | (delete_on_close ? FILE_FLAG_DELETE_ON_CLOSE : 0);
-    HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE | DELETE, share_all, security, CREATE_NEW,
-                             flags, nullptr);
+    HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE | DELETE, share_all, security,
+                             CREATE_NEW, flags, nullptr);
     if (h != INVALID_HANDLE_VALUE) return h;
     DWORD error_code = ::GetLastError();
     // CREATE_NEW on a name held by a directory, or by a file pending
@@ -57,7 +59,9 @@ handle create_unnamed(const fs::path&, std::error_code& ec) noexcept {
     return INVALID_HANDLE_VALUE;
 }
 
-bool has_delete_on_close() noexcept { return true; }
+bool has_delete_on_close() noexcept {
+    return true;
+}
 
 void make_directory(const fs::path& path, std::error_code& ec) noexcept {
     ec.clear();
@@ -73,7 +77,8 @@ void remove_file(const fs::path& path, std::error_code& ec) noexcept {
     if (::DeleteFileW(path.c_str())) return;
     DWORD error_code = ::GetLastError();
     if (is_gone(error_code) || is_delete_pending(error_code)) return;
-    DWORD attributes = error_code == ERROR_ACCESS_DENIED ? ::GetFileAttributesW(path.c_str()) : INVALID_FILE_ATTRIBUTES;
+    DWORD attributes =
+        error_code == ERROR_ACCESS_DENIED ? ::GetFileAttributesW(path.c_str()) : INVALID_FILE_ATTRIBUTES;
     if (attributes == INVALID_FILE_ATTRIBUTES || !(attributes & FILE_ATTRIBUTE_READONLY) ||
         (attributes & FILE_ATTRIBUTE_DIRECTORY)) {
         ec = win::error(error_code);
@@ -81,8 +86,9 @@ void remove_file(const fs::path& path, std::error_code& ec) noexcept {
     }
     // Read-only: POSIX unlinks such a file all the same, so we do too,
     // through a handle so that the name cannot change in between.
-    win::unique_handle h(::CreateFileW(path.c_str(), DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, share_all,
-                                       nullptr, OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+    win::unique_handle h(::CreateFileW(path.c_str(), DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
+                                       share_all, nullptr, OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT,
+                                       nullptr));
     if (!h) {
         error_code = ::GetLastError();
         if (!is_gone(error_code)) ec = win::error(error_code);
@@ -108,12 +114,16 @@ void rename(const fs::path& from, const fs::path& to, bool overwrite, bool write
         ::SetFileAttributesW(to.c_str(), attributes & ~FILE_ATTRIBUTE_TEMPORARY);
 }
 
-void link_unnamed(handle, const fs::path&, std::error_code& ec) noexcept { ec = not_supported(); }
+void link_unnamed(handle, const fs::path&, std::error_code& ec) noexcept {
+    ec = not_supported();
+}
 
 // NTFS journals its directories: a completed MoveFileExW (with
 // MOVEFILE_WRITE_THROUGH for atomic_file) is as durable as it gets, and
 // Win32 offers no directory flush.
-void sync_directory(const fs::path&, std::error_code& ec) noexcept { ec.clear(); }
+void sync_directory(const fs::path&, std::error_code& ec) noexcept {
+    ec.clear();
+}
 
 // Windows has no mode bits; of what a file's permissions are, only the
 // read-only attribute is copied. The DACL stays our owner-only one.

@@ -18,7 +18,8 @@ namespace {
 using win::unique_handle;
 
 constexpr std::size_t max_open = 32;  // directory handles held, root included
-constexpr ACCESS_MASK directory_access = DELETE | FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES;
+constexpr ACCESS_MASK directory_access =
+    DELETE | FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES;
 constexpr ACCESS_MASK entry_access = DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES;
 
 struct identity {
@@ -34,8 +35,8 @@ struct entry {
 };
 
 struct level {
-    unique_handle dir;          // empty while outside the window of open handles
-    std::wstring name;          // in the parent; empty for the root
+    unique_handle dir;  // empty while outside the window of open handles
+    std::wstring name;  // in the parent; empty for the root
     identity id;
     DWORD attributes = 0;
     bool listed = false;
@@ -57,8 +58,8 @@ bool inspect(HANDLE h, DWORD& attributes, identity& id) noexcept {
 
 // Gone already (removed by someone else, or delete-pending): not an error.
 bool vanished(NTSTATUS status) noexcept {
-    return status == win::nt::status_object_name_not_found || status == win::nt::status_object_path_not_found ||
-           status == win::nt::status_delete_pending;
+    return status == win::nt::status_object_name_not_found ||
+           status == win::nt::status_object_path_not_found || status == win::nt::status_delete_pending;
 }
 
 class walker {
@@ -115,12 +116,14 @@ private:
         std::vector<unsigned char>& buffer = buffer_;
         buffer.resize(64 * 1024);
         FILE_INFO_BY_HANDLE_CLASS how = FileIdBothDirectoryRestartInfo;
-        while (::GetFileInformationByHandleEx(top.dir.get(), how, buffer.data(), static_cast<DWORD>(buffer.size()))) {
+        while (::GetFileInformationByHandleEx(top.dir.get(), how, buffer.data(),
+                                              static_cast<DWORD>(buffer.size()))) {
             how = FileIdBothDirectoryInfo;
             for (std::size_t offset = 0;;) {
                 auto* info = reinterpret_cast<const FILE_ID_BOTH_DIR_INFO*>(buffer.data() + offset);
                 std::wstring name(info->FileName, info->FileNameLength / sizeof(wchar_t));
-                if (name != L"." && name != L"..") top.pending.push_back({std::move(name), info->FileAttributes});
+                if (name != L"." && name != L"..")
+                    top.pending.push_back({std::move(name), info->FileAttributes});
                 if (info->NextEntryOffset == 0) break;
                 offset += info->NextEntryOffset;
             }
@@ -160,7 +163,8 @@ private:
             win::delete_by_handle(top.dir.get(), top.attributes, ec);
             // Children deleted without POSIX semantics linger while someone
             // else holds them open; wait for them a little.
-            if (ec.value() != ERROR_DIR_NOT_EMPTY || top.child_failed || !win::pause_before_retry(attempt)) break;
+            if (ec.value() != ERROR_DIR_NOT_EMPTY || top.child_failed || !win::pause_before_retry(attempt))
+                break;
         }
         std::wstring name = top.name;
         bool ok = !ec;
@@ -171,7 +175,9 @@ private:
             fail(ec, name);
     }
 
-    bool in_window(std::size_t index) const noexcept { return index == 0 || index + max_open > stack_.size(); }
+    bool in_window(std::size_t index) const noexcept {
+        return index == 0 || index + max_open > stack_.size();
+    }
 
     void close_outside_window() {
         if (stack_.size() > max_open) stack_[stack_.size() - max_open].dir.reset();
@@ -187,8 +193,8 @@ private:
         while (!stack_[open].dir) --open;  // the root is always open
         for (std::size_t j = open + 1; j < stack_.size(); ++j) {
             level& child = stack_[j];
-            NTSTATUS status =
-                open_retrying(stack_[j - 1].dir.get(), child.name, directory_access, FILE_DIRECTORY_FILE, child.dir);
+            NTSTATUS status = open_retrying(stack_[j - 1].dir.get(), child.name, directory_access,
+                                            FILE_DIRECTORY_FILE, child.dir);
             DWORD attributes = 0;
             identity id;
             bool same = status >= 0 && inspect(child.dir.get(), attributes, id) && id == child.id &&
@@ -196,7 +202,8 @@ private:
             if (!same) {
                 std::wstring name = child.name;
                 stack_.resize(j);
-                if (!vanished(status)) fail(win::error(status < 0 ? win::nt::to_win32(status) : ERROR_DIR_NOT_EMPTY), name);
+                if (!vanished(status))
+                    fail(win::error(status < 0 ? win::nt::to_win32(status) : ERROR_DIR_NOT_EMPTY), name);
                 return false;
             }
             if (!in_window(j - 1)) stack_[j - 1].dir.reset();
@@ -221,9 +228,9 @@ std::uintmax_t remove_tree(const fs::path& path, std::error_code& ec, fs::path* 
     if (::RemoveDirectoryW(path.c_str())) return 1;
     DWORD error_code = ::GetLastError();
     if (error_code == ERROR_FILE_NOT_FOUND || error_code == ERROR_PATH_NOT_FOUND) return 0;
-    unique_handle root(::CreateFileW(path.c_str(), directory_access | SYNCHRONIZE,
-                                     FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
-                                     FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+    unique_handle root(::CreateFileW(
+        path.c_str(), directory_access | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+        nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
     if (!root) {
         error_code = ::GetLastError();
         if (error_code == ERROR_FILE_NOT_FOUND || error_code == ERROR_PATH_NOT_FOUND ||
@@ -240,14 +247,14 @@ std::uintmax_t remove_tree(const fs::path& path, std::error_code& ec, fs::path* 
         if (failed_entry != nullptr) *failed_entry = path;
         return 0;
     }
+    if (!is_real_directory(attributes)) {  // a file or a link: only it goes
+        win::delete_by_handle(root.get(), attributes, ec);
+        if (ec && failed_entry != nullptr) *failed_entry = path;
+        return ec ? 0 : 1;
+    }
     try {
-        if (!is_real_directory(attributes)) {  // a file or a link: only it goes
-            win::delete_by_handle(root.get(), attributes, ec);
-            if (ec && failed_entry != nullptr) *failed_entry = path;
-            return ec ? 0 : 1;
-        }
         return walker(path, failed_entry).run(std::move(root), attributes, id, ec);
-    } catch (const std::bad_alloc&) {
+    } catch (const std::bad_alloc&) {  // the listing of a huge directory, say
         ec = std::make_error_code(std::errc::not_enough_memory);
         return 0;
     }

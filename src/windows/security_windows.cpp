@@ -79,6 +79,8 @@ SECURITY_ATTRIBUTES* owner_only(bool directory) noexcept {
     return const_cast<SECURITY_ATTRIBUTES*>(directory ? &s.directory_attributes : &s.file_attributes);
 }
 
-std::error_code owner_only_error() noexcept { return error(security().error); }
+std::error_code owner_only_error() noexcept {
+    return error(security().error);
+}
 
 }  // namespace tempfile::detail::os::win

@@ -21,7 +21,8 @@ get_temp_path_fn temp_path_function() noexcept {
     HMODULE kernel32 = ::GetModuleHandleW(L"kernel32.dll");
     FARPROC found = kernel32 != nullptr ? ::GetProcAddress(kernel32, "GetTempPath2W") : nullptr;
     // Through void*: FARPROC is a placeholder type meant to be cast.
-    return found != nullptr ? reinterpret_cast<get_temp_path_fn>(reinterpret_cast<void*>(found)) : ::GetTempPathW;
+    return found != nullptr ? reinterpret_cast<get_temp_path_fn>(reinterpret_cast<void*>(found))
+                            : ::GetTempPathW;
 }
 
 fs::path temp_path() {
@@ -41,7 +42,8 @@ void random_bytes(void* buf, std::size_t n, std::error_code& ec) noexcept {
     ec.clear();
     auto* out = static_cast<unsigned char*>(buf);
     while (n > 0) {
-        ULONG chunk = n < std::numeric_limits<ULONG>::max() ? static_cast<ULONG>(n) : std::numeric_limits<ULONG>::max();
+        ULONG chunk =
+            n < std::numeric_limits<ULONG>::max() ? static_cast<ULONG>(n) : std::numeric_limits<ULONG>::max();
         // The system-preferred RNG: no algorithm handle to open or to leak.
         NTSTATUS status = ::BCryptGenRandom(nullptr, out, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
         if (status < 0) {
@@ -54,7 +56,9 @@ void random_bytes(void* buf, std::size_t n, std::error_code& ec) noexcept {
     }
 }
 
-std::uint64_t fork_generation() noexcept { return 0; }  // no fork() on Windows
+std::uint64_t fork_generation() noexcept {
+    return 0;
+}  // no fork() on Windows
 
 // _wgetenv, not getenv: the value may hold characters outside the ANSI code
 // page, which the narrow environment would have replaced by '?'.
@@ -77,6 +81,8 @@ std::vector<fs::path> platform_temp_directories() {
 
 // '\\' as well as '/', since both separate; ':' too, since "name:stream"
 // would write to an alternate data stream of another file.
-bool is_separator(char c) noexcept { return c == '/' || c == '\\' || c == ':' || c == '\0'; }
+bool is_separator(char c) noexcept {
+    return c == '/' || c == '\\' || c == ':' || c == '\0';
+}
 
 }  // namespace tempfile::detail::os

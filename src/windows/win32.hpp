@@ -56,7 +56,9 @@ struct disposition_info_ex {
 inline std::error_code last_error() noexcept {
     return {static_cast<int>(::GetLastError()), std::system_category()};
 }
-inline std::error_code error(DWORD code) noexcept { return {static_cast<int>(code), std::system_category()}; }
+inline std::error_code error(DWORD code) noexcept {
+    return {static_cast<int>(code), std::system_category()};
+}
 
 /// The non-inheritable, owner-only security of every file and directory we
 /// create: a protected DACL granting full access to the user of the process

@@ -2,8 +2,8 @@
 // Helpers for the Windows-only tests (tests/windows_*_test.cpp): header-only,
 // so that the harness library needs no Windows sources.
 #ifdef _WIN32
-#include <windows.h>
 #include <aclapi.h>
+#include <windows.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -14,7 +14,9 @@ namespace tempfile_test::windows {
 namespace fs = std::filesystem;
 
 /// True if anything (file, directory, link) has this name; no link followed.
-inline bool exists(const fs::path& p) { return ::GetFileAttributesW(p.c_str()) != INVALID_FILE_ATTRIBUTES; }
+inline bool exists(const fs::path& p) {
+    return ::GetFileAttributesW(p.c_str()) != INVALID_FILE_ATTRIBUTES;
+}
 
 [[noreturn]] inline void fail(const char* what, DWORD error) {
     throw std::system_error(static_cast<int>(error), std::system_category(), what);
@@ -45,8 +47,8 @@ inline void deny_everyone(const fs::path& p, DWORD rights) {
     e = ::SetEntriesInAclW(1, &deny, old_dacl, &new_dacl);
     ::LocalFree(descriptor);
     if (e != ERROR_SUCCESS) fail("SetEntriesInAclW", e);
-    e = ::SetNamedSecurityInfoW(const_cast<wchar_t*>(p.c_str()), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr,
-                                nullptr, new_dacl, nullptr);
+    e = ::SetNamedSecurityInfoW(const_cast<wchar_t*>(p.c_str()), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION,
+                                nullptr, nullptr, new_dacl, nullptr);
     ::LocalFree(new_dacl);
     if (e != ERROR_SUCCESS) fail("SetNamedSecurityInfoW", e);
 }
@@ -61,7 +63,10 @@ inline bool make_junction(const fs::path& link, const fs::path& target) {
         ::RemoveDirectoryW(link.c_str());
         return false;
     }
-    std::wstring substitute = L"\\?" L"?\\" + fs::absolute(target).make_preferred().wstring();
+    std::wstring substitute =
+        L"\\?"
+        L"?\\" +
+        fs::absolute(target).make_preferred().wstring();
     std::wstring print = fs::absolute(target).make_preferred().wstring();
     // REPARSE_DATA_BUFFER's mount point form, which the SDK keeps in the DDK headers.
     struct {
