@@ -339,7 +339,7 @@ TEST(NamedTemporaryFile, DISABLED_CreateAndDestroyUnderTrace) {
 }
 
 TEST(NamedTemporaryFile, CreateAndDestroyCostOpenCloseAndUnlinkOnly) {
-    if (!tempfile_test::have_strace()) GTEST_SKIP() << "strace is not installed: syscall budget not checked";
+    if (const char* why = tempfile_test::why_calls_cannot_be_counted()) GTEST_SKIP() << why;
     auto calls = tempfile_test::traced_calls("NamedTemporaryFile.DISABLED_CreateAndDestroyUnderTrace");
     EXPECT_EQ(calls, (std::vector<std::string>{"openat", "close", "unlink"}));
 }

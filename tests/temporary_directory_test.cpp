@@ -312,7 +312,7 @@ TEST(TemporaryDirectory, DISABLED_EmptyDirectoryUnderTrace) {
 }
 
 TEST(TemporaryDirectory, EmptyDirectoryCostsMkdirAndRmdirOnly) {
-    if (!tempfile_test::have_strace()) GTEST_SKIP() << "strace is not installed: syscall budget not checked";
+    if (const char* why = tempfile_test::why_calls_cannot_be_counted()) GTEST_SKIP() << why;
     auto calls = tempfile_test::traced_calls("TemporaryDirectory.DISABLED_EmptyDirectoryUnderTrace");
     EXPECT_EQ(calls, (std::vector<std::string>{"mkdir", "rmdir"}));
 }

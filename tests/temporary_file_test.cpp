@@ -237,7 +237,7 @@ TEST(TemporaryFile, DISABLED_CreateAndDestroyUnderTrace) {
 }
 
 TEST(TemporaryFile, CreateAndDestroyCostOpenAndCloseOnly) {
-    if (!tempfile_test::have_strace()) GTEST_SKIP() << "strace is not installed: syscall budget not checked";
+    if (const char* why = tempfile_test::why_calls_cannot_be_counted()) GTEST_SKIP() << why;
     auto calls = tempfile_test::traced_calls("TemporaryFile.DISABLED_CreateAndDestroyUnderTrace");
     if (unnamed_files_here())
         EXPECT_EQ(calls, (std::vector<std::string>{"openat", "close"}));
@@ -257,7 +257,7 @@ TEST(TemporaryFile, DISABLED_RefusingDirectoryUnderTrace) {
 }
 
 TEST(TemporaryFile, ADirectoryThatRefusedUnnamedFilesIsNotAskedAgain) {
-    if (!tempfile_test::have_strace()) GTEST_SKIP() << "strace is not installed: syscall budget not checked";
+    if (const char* why = tempfile_test::why_calls_cannot_be_counted()) GTEST_SKIP() << why;
     std::error_code ec;
     temporary_file f = temporary_file::create({"tmp", "", "/proc"}, ec);
     EXPECT_EQ(ec, std::errc::no_such_file_or_directory);  // the fallback's error, not EOPNOTSUPP

@@ -23,8 +23,12 @@ namespace tempfile_test {
 // No strace on Windows: the budget tests skip, saying so.
 inline void trace_begin() {}
 inline void trace_end() {}
-inline bool have_strace() { return false; }
-inline std::vector<std::string> traced_calls(const std::string&) { throw std::runtime_error("no strace on Windows"); }
+inline const char* why_calls_cannot_be_counted() {
+    return "no strace on Windows";
+}
+inline std::vector<std::string> traced_calls(const std::string&) {
+    throw std::runtime_error("no strace on Windows");
+}
 #else
 
 // Calls that fail at once and stand out in strace's output.
@@ -35,9 +39,25 @@ inline void trace_end() {
     (void)!::write(-1, "TRACE_END", 9);
 }
 
-/// True when strace can be run here (it is not part of every CI image).
-inline bool have_strace() {
-    return std::system("strace -o /dev/null true >/dev/null 2>&1") == 0;
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define TEMPFILE_TEST_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TEMPFILE_TEST_SANITIZED 1
+#endif
+
+/// Why system calls cannot be counted here, or nullptr when they can:
+/// strace is not part of every CI image, and sanitizers make calls of their
+/// own (LeakSanitizer even refuses to run under ptrace).
+inline const char* why_calls_cannot_be_counted() {
+#ifdef TEMPFILE_TEST_SANITIZED
+    return "a sanitizer build makes system calls of its own";
+#else
+    if (std::system("strace -o /dev/null true >/dev/null 2>&1") != 0) return "strace is not installed";
+    return nullptr;
+#endif
 }
 
 /// Runs the test `suite.DISABLED_name` of this program under strace and
