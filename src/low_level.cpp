@@ -35,7 +35,9 @@ created_file mkstemp(const name_options& options, bool text, std::error_code& ec
     os::handle h = file::invalid_handle();
     fs::path path = detail::create_unique(
         options.prefix, options.suffix, options.dir,
-        [&h](const fs::path& candidate, std::error_code& e) { h = os::create_exclusive(candidate, false, e); },
+        [&h](const fs::path& candidate, std::error_code& e) {
+            h = os::create_exclusive(candidate, false, e);
+        },
         ec);
     if (ec) return {};
     return {file(h, text), std::move(path)};
@@ -59,7 +61,9 @@ fs::path mkdtemp(const name_options& options) {
     return made;
 }
 
-fs::path mktemp(const name_options& options, std::error_code& ec) { return free_name(options, ec); }
+fs::path mktemp(const name_options& options, std::error_code& ec) {
+    return free_name(options, ec);
+}
 
 fs::path mktemp(const name_options& options) {
     std::error_code ec;

@@ -85,9 +85,11 @@ fs::path create_unique(const std::string& prefix, const std::string& suffix, con
     fs::path where = resolve_directory(dir, ec);
     if (ec) return {};
     for (int attempt = 0; attempt < max_attempts; ++attempt) {
-        std::string name = random_name(ec);
+        std::string name = prefix;
+        name += random_name(ec);
         if (ec) return {};
-        fs::path candidate = where / (prefix + name + suffix);
+        name += suffix;
+        fs::path candidate = where / name;
         make(candidate, ec);
         if (!ec) return candidate;
         if (ec != std::errc::file_exists) return {};
@@ -102,6 +104,8 @@ void throw_error(const char* what, const fs::path& path, std::error_code ec) {
     throw fs::filesystem_error(what, path, ec);
 }
 
-std::uint64_t current_generation() noexcept { return os::fork_generation(); }
+std::uint64_t current_generation() noexcept {
+    return os::fork_generation();
+}
 
 }  // namespace tempfile::detail

@@ -92,6 +92,8 @@ void set_tempdir(const fs::path& dir) {
     if (override_dir.empty()) cached_dir.clear();
 }
 
-std::string gettempprefix() { return "tmp"; }
+std::string gettempprefix() {
+    return "tmp";
+}
 
 }  // namespace tempfile

@@ -35,7 +35,8 @@ name_options opts(const std::string& prefix, const std::string& suffix = "", con
 }
 
 // CPython's nameCheck: absolute, in dir, prefix + 8 of [a-z0-9_] + suffix.
-void expect_name(const fs::path& path, const fs::path& dir, const std::string& prefix, const std::string& suffix) {
+void expect_name(const fs::path& path, const fs::path& dir, const std::string& prefix,
+                 const std::string& suffix) {
     EXPECT_TRUE(path.is_absolute()) << path;
     EXPECT_EQ(path.parent_path(), dir) << path;
     std::string name = path.filename().string();
@@ -67,7 +68,8 @@ private:
 // ---- mkstemp ---------------------------------------------------------------
 
 TEST(Mkstemp, CreatesAnOpenWritableFileWithTheAskedName) {
-    const std::pair<const char*, const char*> affixes[] = {{"", ""}, {"a", ""}, {"", "b"}, {"a", "b"}, {"aa", ".txt"}};
+    const std::pair<const char*, const char*> affixes[] = {
+        {"", ""}, {"a", ""}, {"", "b"}, {"a", "b"}, {"aa", ".txt"}};
     for (auto [prefix, suffix] : affixes) {
         tempfile::created_file made = tempfile::mkstemp(opts(prefix, suffix));
         expect_name(made.path, test_dir(), prefix, suffix);
@@ -184,7 +186,8 @@ TEST(Mkstemp, IsOpenForReadingAndWriting) {
 // ---- mkdtemp ---------------------------------------------------------------
 
 TEST(Mkdtemp, CreatesAnEmptyDirectoryWithTheAskedName) {
-    const std::pair<const char*, const char*> affixes[] = {{"", ""}, {"a", ""}, {"", "b"}, {"a", "b"}, {"aa", ".txt"}};
+    const std::pair<const char*, const char*> affixes[] = {
+        {"", ""}, {"a", ""}, {"", "b"}, {"a", "b"}, {"aa", ".txt"}};
     for (auto [prefix, suffix] : affixes) {
         fs::path made = tempfile::mkdtemp(opts(prefix, suffix));
         expect_name(made, test_dir(), prefix, suffix);
@@ -231,7 +234,8 @@ TEST(Mkdtemp, ModeIs0700WhateverTheUmask) {
 // ---- mktemp ----------------------------------------------------------------
 
 TEST(Mktemp, ReturnsAFreeNameAndCreatesNothing) {
-    const std::pair<const char*, const char*> affixes[] = {{"", ""}, {"a", ""}, {"", "b"}, {"a", "b"}, {"aa", ".txt"}};
+    const std::pair<const char*, const char*> affixes[] = {
+        {"", ""}, {"a", ""}, {"", "b"}, {"a", "b"}, {"aa", ".txt"}};
     for (auto [prefix, suffix] : affixes) {
         fs::path name = tempfile::mktemp(opts(prefix, suffix));
         expect_name(name, test_dir(), prefix, suffix);
@@ -312,10 +316,10 @@ void expect_filesystem_error(Call call, std::errc code, const fs::path& dir) {
 
 TEST(LowLevel, MissingDirectoryFailsWithEnoentNamingIt) {
     fs::path missing = test_dir() / "nonexistent";
-    expect_filesystem_error([&] { tempfile::mkstemp(opts("", "", missing)); }, std::errc::no_such_file_or_directory,
-                            missing);
-    expect_filesystem_error([&] { tempfile::mkdtemp(opts("", "", missing)); }, std::errc::no_such_file_or_directory,
-                            missing);
+    expect_filesystem_error([&] { tempfile::mkstemp(opts("", "", missing)); },
+                            std::errc::no_such_file_or_directory, missing);
+    expect_filesystem_error([&] { tempfile::mkdtemp(opts("", "", missing)); },
+                            std::errc::no_such_file_or_directory, missing);
     std::error_code ec;
     EXPECT_FALSE(tempfile::mkstemp(opts("", "", missing), false, ec).handle.is_open());
     EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
@@ -348,7 +352,8 @@ TEST(LowLevel, ReadOnlyDirectoryFailsWithEaccesAndCreatesNothing) {
         std::error_code ec;
         tempfile::created_file made = tempfile::mkstemp(opts("", "", dir), false, ec);
         if (ec != std::errc::permission_denied || made.handle.is_open()) return 11;
-        if (!tempfile::mkdtemp(opts("", "", dir), ec).empty() || ec != std::errc::permission_denied) return 12;
+        if (!tempfile::mkdtemp(opts("", "", dir), ec).empty() || ec != std::errc::permission_denied)
+            return 12;
         try {
             tempfile::mkstemp(opts("", "", dir));
             return 13;

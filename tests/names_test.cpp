@@ -37,8 +37,8 @@ std::string name_or_fail() {
 }
 
 bool is_valid_name(const std::string& name) {
-    return name.size() == 8 &&
-           std::all_of(name.begin(), name.end(), [](char c) { return alphabet.find(c) != std::string::npos; });
+    return name.size() == 8 && std::all_of(name.begin(), name.end(),
+                                           [](char c) { return alphabet.find(c) != std::string::npos; });
 }
 
 TEST(RandomName, IsEightCharactersOfLowerCaseDigitsAndUnderscore) {
@@ -131,7 +131,8 @@ TEST(RandomName, ChildAfterForkDrawsOtherNamesThanItsParent) {
 TEST(ForkGeneration, ChangesInAForkedChildOnly) {
     std::uint64_t before = detail::current_generation();
     EXPECT_EQ(detail::current_generation(), before);
-    int status = tempfile_test::run_in_child([before] { return detail::current_generation() != before ? 0 : 1; });
+    int status =
+        tempfile_test::run_in_child([before] { return detail::current_generation() != before ? 0 : 1; });
     EXPECT_EQ(status, 0);
     EXPECT_EQ(detail::current_generation(), before);
 }
@@ -151,8 +152,8 @@ TEST(CheckAffixes, AcceptsOrdinaryPrefixesAndSuffixes) {
 
 TEST(CheckAffixes, RejectsASlashOrNulAsABadOptionNotAnOsError) {
     const std::string nul("a\0b", 3);
-    for (auto [prefix, suffix] : {std::pair<std::string, std::string>{"a/b", ""}, {"", "x/"}, {"/", "/"},
-                                  {nul, ""}, {"", nul}}) {
+    for (auto [prefix, suffix] :
+         {std::pair<std::string, std::string>{"a/b", ""}, {"", "x/"}, {"/", "/"}, {nul, ""}, {"", nul}}) {
         std::error_code ec;
         detail::check_affixes(prefix, suffix, ec);
         EXPECT_EQ(ec, std::errc::invalid_argument) << prefix << "|" << suffix;
@@ -205,7 +206,8 @@ TEST(CreateUnique, RetriesCollisionsWithNewNamesThenReturnsTheOneMade) {
     EXPECT_FALSE(ec) << ec.message();
     ASSERT_EQ(tried.size(), 6u);
     EXPECT_EQ(made, tried.back());
-    EXPECT_EQ(std::set<fs::path>(tried.begin(), tried.end()).size(), 6u) << "a collision was retried with the same name";
+    EXPECT_EQ(std::set<fs::path>(tried.begin(), tried.end()).size(), 6u)
+        << "a collision was retried with the same name";
     for (const fs::path& p : tried) {
         EXPECT_EQ(p.parent_path(), test_dir());
         std::string name = p.filename().string();
@@ -265,8 +267,9 @@ TEST(CreateUnique, RelativeDirectoryGivesAnAbsolutePath) {
 // ---- throw_error -----------------------------------------------------------
 
 TEST(ThrowError, ABadOptionThrowsInvalidArgument) {
-    EXPECT_THROW(detail::throw_error("mkstemp", test_dir(), std::make_error_code(std::errc::invalid_argument)),
-                 std::invalid_argument);
+    EXPECT_THROW(
+        detail::throw_error("mkstemp", test_dir(), std::make_error_code(std::errc::invalid_argument)),
+        std::invalid_argument);
 }
 
 TEST(ThrowError, AnOsErrorThrowsFilesystemErrorNamingThePath) {

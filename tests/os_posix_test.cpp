@@ -155,7 +155,9 @@ TEST(OsLinkUnnamed, WorksWithoutPrivilege) {
     fs::remove(dir);
 }
 
-TEST(OsHasDeleteOnClose, IsFalseOnPosix) { EXPECT_FALSE(os::has_delete_on_close()); }
+TEST(OsHasDeleteOnClose, IsFalseOnPosix) {
+    EXPECT_FALSE(os::has_delete_on_close());
+}
 
 TEST(OsMakeDirectory, Creates0700AndReportsATakenName) {
     fs::path d = test_dir() / "d";
@@ -321,7 +323,8 @@ TEST(OsForkGeneration, ChangesInTheChildEachFork) {
     int status = tempfile_test::run_in_child([parent] {
         std::uint64_t child = os::fork_generation();
         if (child == parent) return 1;
-        int grandchild = tempfile_test::run_in_child([child] { return os::fork_generation() != child ? 0 : 1; });
+        int grandchild =
+            tempfile_test::run_in_child([child] { return os::fork_generation() != child ? 0 : 1; });
         return grandchild == 0 ? 0 : 2;
     });
     EXPECT_EQ(status, 0);
@@ -345,8 +348,7 @@ TEST(OsPlatformTempDirectories, EndsWithTheClassicPosixList) {
 TEST(OsIsSeparator, SlashAndNulOnly) {
     EXPECT_TRUE(os::is_separator('/'));
     EXPECT_TRUE(os::is_separator('\0'));
-    for (char c : std::string("\\:.-_ aZ~"))
-        EXPECT_FALSE(os::is_separator(c)) << c;
+    for (char c : std::string("\\:.-_ aZ~")) EXPECT_FALSE(os::is_separator(c)) << c;
 }
 
 }  // namespace

@@ -227,7 +227,9 @@ TEST(SetTempdir, ClearingTheOverrideAfterACachedAnswerLooksAgain) {
 
 // ---- gettempprefix (CPython's TestGetTempPrefix) -----------------------------
 
-TEST(Gettempprefix, IsTmp) { EXPECT_EQ(tempfile::gettempprefix(), "tmp"); }
+TEST(Gettempprefix, IsTmp) {
+    EXPECT_EQ(tempfile::gettempprefix(), "tmp");
+}
 
 TEST(Gettempprefix, IsUsableInAFileName) {
     tempfile::name_options o;

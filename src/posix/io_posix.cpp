@@ -11,7 +11,9 @@
 namespace tempfile::detail::os {
 namespace {
 
-std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+std::error_code last_error() noexcept {
+    return {errno, std::system_category()};
+}
 
 }  // namespace
 
@@ -84,6 +86,8 @@ void sync(handle h, std::error_code& ec) noexcept {
 
 // Never retried on EINTR: Linux has closed the descriptor by then, and a
 // retry could close one another thread has just opened.
-void close(handle h) noexcept { ::close(h); }
+void close(handle h) noexcept {
+    ::close(h);
+}
 
 }  // namespace tempfile::detail::os

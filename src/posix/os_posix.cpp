@@ -19,7 +19,9 @@
 namespace tempfile::detail::os {
 namespace {
 
-std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+std::error_code last_error() noexcept {
+    return {errno, std::system_category()};
+}
 
 // open(2) may be interrupted by a signal on slow file systems (NFS, FUSE).
 int open_retrying(const char* path, int flags, mode_t mode) noexcept {
@@ -29,7 +31,9 @@ int open_retrying(const char* path, int flags, mode_t mode) noexcept {
     return fd;
 }
 
-std::error_code not_supported() noexcept { return {EOPNOTSUPP, std::system_category()}; }
+std::error_code not_supported() noexcept {
+    return {EOPNOTSUPP, std::system_category()};
+}
 
 // rename without replacing, for systems without an atomic call: the link
 // fails with EEXIST if `to` exists, and until the unlink both names are the
@@ -72,7 +76,9 @@ bool rename_noreplace(const fs::path& from, const fs::path& to, std::error_code&
     return true;
 }
 #else
-bool rename_noreplace(const fs::path&, const fs::path&, std::error_code&) noexcept { return false; }
+bool rename_noreplace(const fs::path&, const fs::path&, std::error_code&) noexcept {
+    return false;
+}
 #endif
 
 }  // namespace
@@ -110,7 +116,9 @@ handle create_unnamed(const fs::path& dir, std::error_code& ec) noexcept {
 #endif
 }
 
-bool has_delete_on_close() noexcept { return false; }
+bool has_delete_on_close() noexcept {
+    return false;
+}
 
 void make_directory(const fs::path& path, std::error_code& ec) noexcept {
     ec.clear();

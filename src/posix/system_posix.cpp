@@ -17,7 +17,9 @@
 namespace tempfile::detail::os {
 namespace {
 
-std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+std::error_code last_error() noexcept {
+    return {errno, std::system_category()};
+}
 
 // The portable source: every POSIX system has /dev/urandom.
 void read_urandom(unsigned char* out, std::size_t n, std::error_code& ec) noexcept {
@@ -43,7 +45,9 @@ void read_urandom(unsigned char* out, std::size_t n, std::error_code& ec) noexce
 
 std::atomic<std::uint64_t> generation{0};
 
-void on_fork_child() noexcept { generation.fetch_add(1, std::memory_order_relaxed); }
+void on_fork_child() noexcept {
+    generation.fetch_add(1, std::memory_order_relaxed);
+}
 
 // Registered once: the function-local static makes the first caller, on
 // whatever thread, register it exactly once.
@@ -108,6 +112,8 @@ std::vector<fs::path> platform_temp_directories() {
     return dirs;
 }
 
-bool is_separator(char c) noexcept { return c == '/' || c == '\0'; }
+bool is_separator(char c) noexcept {
+    return c == '/' || c == '\0';
+}
 
 }  // namespace tempfile::detail::os
