@@ -154,49 +154,63 @@ TEST(RemoveTreeRace, SameRaceMakesANaivePathBasedRemoverDeleteOutside) {
 // through "..". Meanwhile an attacker exchanges a directory high in the
 // chain with an empty directory of `outside`: ".." of the moved directory is
 // then `outside`, whose files must survive.
+//
+// Runs as uid 65534 in a directory of its own: a remover that trusted ".."
+// would climb out of the test directory and on up to "/", deleting as it
+// goes, and only as nobody is what it could reach there harmless. (A root
+// run of this test against a remover without the ".." check once wiped /etc.)
 TEST(RemoveTreeRace, MovingADirectoryOutWhileItsAncestorsAreClosedDeletesNothingOutside) {
 #ifdef __linux__
-    const int depth = 40;
-    const int swap_level = 6;
-    const fs::path outside = test_dir() / "outside";
-    const fs::path tree = test_dir() / "tree";
-    fs::create_directory(outside);
-    int swaps_total = 0;
-    for (int it = 0; it < 50; ++it) {
-        for (int i = 0; i < 20; ++i)
-            if (!fs::exists(outside / ("f" + std::to_string(i)))) touch(outside / ("f" + std::to_string(i)));
-        fs::create_directory(outside / "decoy");
-        fs::path p = tree;
-        fs::path swapped;
-        for (int level = 0; level < depth; ++level) {
-            p /= "d";
-            if (level == swap_level) swapped = p;
-            fs::create_directories(p);
-            touch(p / "file");
+    const fs::path home = tempfile_test::make_dir_for_nobody("home");
+    const int status = tempfile_test::run_as_nobody([&] {
+        const int depth = 40;
+        const int swap_level = 6;
+        const fs::path outside = home / "outside";
+        const fs::path tree = home / "tree";
+        fs::create_directory(outside);
+        int swaps_total = 0;
+        for (int it = 0; it < 50; ++it) {
+            for (int i = 0; i < 20; ++i)
+                if (!fs::exists(outside / ("f" + std::to_string(i)))) touch(outside / ("f" + std::to_string(i)));
+            fs::create_directory(outside / "decoy");
+            fs::path p = tree;
+            fs::path swapped;
+            for (int level = 0; level < depth; ++level) {
+                p /= "d";
+                if (level == swap_level) swapped = p;
+                fs::create_directories(p);
+                touch(p / "file");
+            }
+            std::atomic<bool> started{false}, stop{false};
+            std::atomic<int> swaps{0};
+            const std::string a = swapped.string(), b = (outside / "decoy").string();
+            std::thread attacker([&] {
+                started = true;
+                while (!stop.load(std::memory_order_relaxed))
+                    if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0) ++swaps;
+            });
+            while (!started) std::this_thread::yield();
+            std::error_code ec;
+            tempfile::remove_tree(tree, ec);
+            stop = true;
+            attacker.join();
+            swaps_total += swaps.load();
+            if (count_files(outside, 20) != 20u) {
+                std::fprintf(stderr, "iteration %d: files outside were deleted\n", it);
+                return 1;
+            }
+            // Whatever the attacker left where: under tree, or swapped into outside.
+            tempfile::remove_tree(tree, ec);
+            if (!ec) tempfile::remove_tree(outside / "decoy", ec);
+            if (ec) {
+                std::fprintf(stderr, "iteration %d: cleanup: %s\n", it, ec.message().c_str());
+                return 2;
+            }
         }
-        std::atomic<bool> started{false}, stop{false};
-        std::atomic<int> swaps{0};
-        const std::string a = swapped.string(), b = (outside / "decoy").string();
-        std::thread attacker([&] {
-            started = true;
-            while (!stop.load(std::memory_order_relaxed))
-                if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0) ++swaps;
-        });
-        while (!started) std::this_thread::yield();
-        std::error_code ec;
-        tempfile::remove_tree(tree, ec);
-        stop = true;
-        attacker.join();
-        swaps_total += swaps.load();
-        ASSERT_EQ(count_files(outside, 20), 20u) << "iteration " << it;
-        // Whatever the attacker left where: under tree, or swapped into outside.
-        tempfile::remove_tree(tree, ec);
-        ASSERT_FALSE(ec) << ec.message();
-        tempfile::remove_tree(outside / "decoy", ec);
-        ASSERT_FALSE(ec) << ec.message();
-    }
-    EXPECT_GT(swaps_total, 0);
-    fs::remove_all(outside);
+        return swaps_total > 0 ? 0 : 3;
+    });
+    EXPECT_EQ(status, 0);
+    fs::remove_all(home);
 #else
     GTEST_SKIP() << "needs renameat2(RENAME_EXCHANGE)";
 #endif
