@@ -68,8 +68,15 @@ made_file make(const name_options& options, fs::path& dir, std::error_code& ec) 
     if (ec) return {};
     if (!no_unnamed_files().contains(dir)) {
         made_file made{os::create_unnamed(dir, ec), true};
-        if (ec != std::errc::operation_not_supported) return made;
-        no_unnamed_files().add(dir);
+        if (!ec) return made;
+        if (ec == std::errc::operation_not_supported) {
+            no_unnamed_files().add(dir);
+        } else if (ec != std::errc::no_such_file_or_directory) {
+            return made;  // EACCES, ENOTDIR...: the directory's fault, the fallback would fail alike
+        }
+        // ENOENT: usually a missing directory, which the fallback reports
+        // again; but some file systems answer O_TMPFILE so, and the directory
+        // may appear later, so it is not remembered.
         ec.clear();
     }
     return make_named_then_unlinked(options, dir, ec);

@@ -15,8 +15,9 @@ namespace tempfile {
 ///
 /// Linux: open(dir, O_TMPFILE|O_RDWR|O_CLOEXEC, 0600) (no O_EXCL, so that
 /// persist() can link it); where a directory's file system
-/// refuses O_TMPFILE (EOPNOTSUPP, EISDIR, EINVAL, ENOENT), it falls back,
-/// and remembers per directory, to mkstemp then unlink at once. Other POSIX:
+/// refuses O_TMPFILE (EOPNOTSUPP, EISDIR, EINVAL, ENOENT), it falls back
+/// to mkstemp then unlink at once, and remembers the directory (except after
+/// ENOENT, which a directory made later would not repeat). Other POSIX:
 /// that fallback. Windows: FILE_FLAG_DELETE_ON_CLOSE (it has a hidden name there
 /// until closed). There is deliberately no path(): a TemporaryFile's name
 /// cannot be relied on (the seed's fourth pitfall), so it cannot compile.
