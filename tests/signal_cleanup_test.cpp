@@ -1,6 +1,7 @@
 // enable_signal_cleanup(): every test runs the signal in a fork()ed child, so
 // that the handler (process-wide, for good) never touches the test program.
-#ifndef _WIN32  // the tests fork and send POSIX signals; Windows console control events are untested (docs/windows.md)
+#ifndef _WIN32  // the tests fork and send POSIX signals; Windows console control events are untested
+                // (docs/windows.md)
 #include "harness.hpp"
 #include "owner_registry.hpp"
 
@@ -13,6 +14,8 @@
 
 #include <csignal>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -249,6 +252,43 @@ TEST(SignalCleanup, AForkedChildRemovesOnlyWhatItMade) {
     });
     EXPECT_EQ(status, 0);
     tempfile::remove_tree(work);  // the child left through _Exit: its owner's end never ran
+}
+
+TEST(SignalCleanup, OwnersBeyondTheTablesCapacityAreNotCoveredButStillWork) {
+    fs::path work = make_work_dir();
+    const std::size_t extra = 3;
+    int status = run_in_child([&] {
+        tempfile::enable_signal_cleanup();
+        std::vector<temporary_directory> dirs;
+        for (std::size_t i = 0; i < tempfile::detail::registry_capacity + extra; ++i)
+            dirs.push_back(temporary_directory(dir_in(work)));
+        ::raise(SIGTERM);
+        return 1;
+    });
+    EXPECT_EQ(status, 128 + SIGTERM);
+    EXPECT_EQ(list_dir(work).size(), extra);
+    tempfile::remove_tree(work);
+}
+
+TEST(SignalCleanup, ThreadsRegisteringAndWithdrawingAtOnceLeaveTheTableConsistent) {
+    fs::path work = make_work_dir();
+    int status = run_in_child([&] {
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([&] {
+                for (int i = 0; i < 500; ++i) named_temporary_file f(file_in(work));
+            });
+        for (auto& t : threads) t.join();
+        for (auto& slot : tempfile::detail::registry_slots)
+            if (slot.load() != nullptr) return 2;  // every owner withdrew at its end
+        tempfile::enable_signal_cleanup();
+        named_temporary_file last(file_in(work));
+        ::raise(SIGTERM);
+        return 1;
+    });
+    EXPECT_EQ(status, 128 + SIGTERM);
+    EXPECT_TRUE(list_dir(work).empty());
+    fs::remove(work);
 }
 
 TEST(SignalCleanup, WideAndDeepTreesAreRemovedWhole) {
