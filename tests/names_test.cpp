@@ -67,7 +67,7 @@ TEST(RandomName, EveryCharacterIsEquallyLikely) {
     for (int i = 0; i < names; ++i)
         for (char c : name_or_fail()) ++counts[c];
     ASSERT_EQ(counts.size(), alphabet.size());
-    const double expected = names * 8.0 / alphabet.size();
+    const double expected = names * 8.0 / static_cast<double>(alphabet.size());
     for (auto& [c, n] : counts) {
         EXPECT_NE(alphabet.find(c), std::string::npos) << c;
         EXPECT_GT(n, expected * 0.95) << "'" << c << "' too rare";
@@ -124,7 +124,7 @@ TEST(RandomName, ChildAfterForkDrawsOtherNamesThanItsParent) {
     std::string parent;
     for (int i = 0; i < 4; ++i) parent += name_or_fail();
     EXPECT_NE(child, parent);
-    for (int i = 0; i < 4; ++i)
+    for (std::size_t i = 0; i < 4; ++i)
         EXPECT_NE(child.substr(i * 8, 8), parent.substr(i * 8, 8)) << "name " << i << " repeated after fork";
 }
 
