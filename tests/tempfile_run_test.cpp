@@ -107,11 +107,18 @@ public:
         pid_ = ::fork();
         if (pid_ < 0) throw std::system_error(errno, std::generic_category(), "fork");
         if (pid_ == 0) {
+            // Whatever started the test (a shell's background job ignores
+            // SIGINT and SIGQUIT), tempfile-run starts as from a terminal.
+            for (int signo : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) ::signal(signo, SIG_DFL);
+            sigset_t none;
+            sigemptyset(&none);
+            ::sigprocmask(SIG_SETMASK, &none, nullptr);
             if (terminal) {
                 int slave = -1;
                 if (::setsid() < 0 || (slave = ::open(slave_name.c_str(), O_RDWR)) < 0 ||
                     ::ioctl(slave, TIOCSCTTY, 0) != 0 || ::dup2(slave, 0) < 0)
                     ::_exit(120);
+                if (slave != 0) ::close(slave);
             } else if (::setpgid(0, 0) != 0 || ::dup2(in.read.get(), 0) < 0) {
                 ::_exit(120);
             }
@@ -385,21 +392,29 @@ TEST(TempfileRun, CtrlCOnTheTerminalEndsTheCommandAndTheToolCleansUp) {
 
 // The terminal sends Ctrl-C's SIGINT to the whole foreground group, command
 // included: tempfile-run must not send it a second time. tempfile-run is
-// stopped while the command handles the terminal's SIGINT, so that a second
-// one forwarded later could not merge with the first; the SIGTERM sent
+// stopped (for sure: waitpid reports it) while the command handles the
+// terminal's SIGINT, so that a second one forwarded later could not merge
+// with the first while pending; the SIGTERM sent
 // afterwards is forwarded after anything tempfile-run would have forwarded
 // for the SIGINT, so the output shows a second INT if there was one.
 TEST(TempfileRun, CtrlCOnTheTerminalReachesTheCommandOnlyOnce) {
+    // The background sleep must ignore the terminal's SIGINT before the
+    // test presses Ctrl-C: the fifo says when it does.
     std::string script = R"(
         trap 'echo INT' INT
         trap 'echo TERM; kill $pid; exit 7' TERM
-        sleep 100 </dev/null >/dev/null 2>&1 & pid=$!
+        mkfifo "$TMPDIR/up"
+        sh -c 'trap "" INT; echo > "$1"; exec sleep 100' sh "$TMPDIR/up" </dev/null >/dev/null 2>&1 & pid=$!
+        read x < "$TMPDIR/up"
         echo ready
         while kill -0 $pid 2>/dev/null; do wait $pid; done
         exit 9)";
     tool_process tool(shell(script), /*terminal=*/true);
     ASSERT_EQ(tool.read_line(), "ready");
     ASSERT_EQ(::kill(tool.pid(), SIGSTOP), 0);
+    int stopped = 0;
+    ASSERT_EQ(::waitpid(tool.pid(), &stopped, WUNTRACED), tool.pid());
+    ASSERT_TRUE(WIFSTOPPED(stopped));
     ASSERT_EQ(::write(tool.terminal_master(), "\x03", 1), 1);
     ASSERT_EQ(tool.read_line(), "INT");
     ASSERT_EQ(::kill(tool.pid(), SIGCONT), 0);

@@ -162,7 +162,12 @@ bool catch_signals() {
     struct sigaction action {};
     action.sa_sigaction = on_signal;
     action.sa_flags = SA_SIGINFO | SA_RESTART;
+    // Each handler runs with the others blocked, so that events reach the
+    // pipe in the order the signals were delivered (Linux would otherwise
+    // stack a later handler inside an earlier one, reversing them).
     sigemptyset(&action.sa_mask);
+    for (int signo : forwarded_signals) sigaddset(&action.sa_mask, signo);
+    sigaddset(&action.sa_mask, SIGCHLD);
     sigset_t unblock;
     sigemptyset(&unblock);
     for (std::size_t i = 0; i < forwarded_count; ++i) {
