@@ -117,25 +117,27 @@ outcome decode(int status) noexcept {
     return {outcome::kind::exited, WEXITSTATUS(status)};
 }
 
-/// Forwards signals from other processes until the child ends.
+/// Forwards signals from other processes until the child ends. The child's
+/// end always leaves a SIGCHLD event in the pipe (the handler was installed
+/// before fork), so reading first wastes no waitpid on a running child.
 outcome wait_for(pid_t child) noexcept {
+    int status = 0;
     for (;;) {
-        int status = 0;
-        pid_t done = ::waitpid(child, &status, WNOHANG);
-        if (done == child) return decode(status);
-        if (done < 0 && errno != EINTR) return {outcome::kind::spawn_failed, errno};
         signal_event event{};
         ssize_t n = ::read(g_events.read.get(), &event, sizeof event);
-        if (n < 0 && errno != EINTR) {
-            // The self-pipe broke: stop forwarding, but still wait.
-            while ((done = ::waitpid(child, &status, 0)) < 0 && errno == EINTR) {
-            }
-            return done == child ? decode(status) : outcome{outcome::kind::spawn_failed, errno};
-        }
+        if (n < 0 && errno != EINTR) break;
         if (n == static_cast<ssize_t>(sizeof event) && event.signo != SIGCHLD &&
             sent_by_another_process(event, child))
             ::kill(child, event.signo);
+        pid_t done = ::waitpid(child, &status, WNOHANG);
+        if (done == child) return decode(status);
+        if (done < 0 && errno != EINTR) return {outcome::kind::spawn_failed, errno};
     }
+    // The self-pipe broke: stop forwarding, but still wait.
+    pid_t done;
+    while ((done = ::waitpid(child, &status, 0)) < 0 && errno == EINTR) {
+    }
+    return done == child ? decode(status) : outcome{outcome::kind::spawn_failed, errno};
 }
 
 /// In the child, between fork and exec: give the command the dispositions
