@@ -27,9 +27,13 @@
 #endif
 
 #if defined(_WIN32)
-TEST(TempfileRun, NeedsTheWindowsSupervisor) { GTEST_SKIP() << "tempfile-run has no Windows supervisor yet"; }
+TEST(TempfileRun, NeedsTheWindowsSupervisor) {
+    GTEST_SKIP() << "tempfile-run has no Windows supervisor yet";
+}
 #elif !defined(TEMPFILE_RUN_PATH)
-TEST(TempfileRun, IsNotBuilt) { GTEST_SKIP() << "tempfile-run is not built (TEMPFILE_BUILD_TOOLS=OFF)"; }
+TEST(TempfileRun, IsNotBuilt) {
+    GTEST_SKIP() << "tempfile-run is not built (TEMPFILE_BUILD_TOOLS=OFF)";
+}
 #else
 
 namespace {
@@ -93,6 +97,7 @@ public:
         std::vector<std::string> words{TEMPFILE_RUN_PATH};
         words.insert(words.end(), args.begin(), args.end());
         std::vector<char*> argv;
+        argv.reserve(words.size() + 1);
         for (auto& w : words) argv.push_back(w.data());
         argv.push_back(nullptr);
         pipe_pair in = make_pipe(), out = make_pipe(), err = make_pipe();
@@ -109,7 +114,7 @@ public:
         if (pid_ == 0) {
             // Whatever started the test (a shell's background job ignores
             // SIGINT and SIGQUIT), tempfile-run starts as from a terminal.
-            for (int signo : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) ::signal(signo, SIG_DFL);
+            for (int signo : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) (void)::signal(signo, SIG_DFL);
             sigset_t none;
             sigemptyset(&none);
             ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -221,7 +226,8 @@ std::vector<std::string> shell(const std::string& script, std::vector<std::strin
     return words;
 }
 
-std::vector<std::string> with_options(std::vector<std::string> options, const std::vector<std::string>& rest) {
+std::vector<std::string> with_options(std::vector<std::string> options,
+                                      const std::vector<std::string>& rest) {
     options.insert(options.end(), rest.begin(), rest.end());
     return options;
 }
@@ -261,7 +267,8 @@ TEST(TempfileRun, ExportsAPrivateDirectoryAsTmpdirAndInPlaceOfBraces) {
 }
 
 TEST(TempfileRun, EnvOptionNamesTheVariableAndLeavesTmpdirAlone) {
-    run_result r = run_tool(with_options({"--env", "SCRATCH"}, shell(R"(printf '%s\n%s\n' "$SCRATCH" "$TMPDIR")")));
+    run_result r =
+        run_tool(with_options({"--env", "SCRATCH"}, shell(R"(printf '%s\n%s\n' "$SCRATCH" "$TMPDIR")")));
     ASSERT_TRUE(r.exited_with(0)) << r.describe();
     std::string scratch = r.out.substr(0, r.out.find('\n'));
     EXPECT_EQ(fs::path(scratch).parent_path(), test_dir()) << r.describe();
@@ -270,7 +277,8 @@ TEST(TempfileRun, EnvOptionNamesTheVariableAndLeavesTmpdirAlone) {
 }
 
 TEST(TempfileRun, FileOptionMakesAnEmpty0600FileExportedAsTempfile) {
-    tool_process tool(with_options({"--file"}, shell(R"(printf '%s\n%s\n' "$TEMPFILE" "$1"; read line)", {"{}"})));
+    tool_process tool(
+        with_options({"--file"}, shell(R"(printf '%s\n%s\n' "$TEMPFILE" "$1"; read line)", {"{}"})));
     fs::path exported = tool.read_line();
     EXPECT_EQ(fs::path(tool.read_line()), exported);
     EXPECT_EQ(exported.parent_path(), test_dir());
@@ -364,10 +372,14 @@ INSTANTIATE_TEST_SUITE_P(EachForwardedSignal, TempfileRunForwarding,
                          ::testing::Values(SIGINT, SIGTERM, SIGHUP, SIGQUIT),
                          [](const ::testing::TestParamInfo<int>& info) {
                              switch (info.param) {
-                             case SIGINT: return std::string("SIGINT");
-                             case SIGTERM: return std::string("SIGTERM");
-                             case SIGHUP: return std::string("SIGHUP");
-                             default: return std::string("SIGQUIT");
+                                 case SIGINT:
+                                     return std::string("SIGINT");
+                                 case SIGTERM:
+                                     return std::string("SIGTERM");
+                                 case SIGHUP:
+                                     return std::string("SIGHUP");
+                                 default:
+                                     return std::string("SIGQUIT");
                              }
                          });
 
@@ -440,8 +452,8 @@ TEST(TempfileRun, ReadOnlyEntriesGoAndSymlinksOutOfTheTreeAreNotFollowed) {
         tempfile_test::write_text(outside_file, "keep me");
         fs::create_directory(outside_dir);
         tempfile_test::write_text(outside_dir / "precious", "keep me too");
-        run_result r = run_tool(with_options({"--in", work.string()},
-                                             shell(script, {"{}", outside_file.string(), outside_dir.string()})));
+        run_result r = run_tool(with_options(
+            {"--in", work.string()}, shell(script, {"{}", outside_file.string(), outside_dir.string()})));
         return r.exited_with(0) ? 0 : 1;
     });
     EXPECT_EQ(status, 0);
@@ -476,7 +488,8 @@ TEST(TempfileRun, CommandRemovingTheDirectoryItselfIsNotAnError) {
 }
 
 TEST(TempfileRun, FileReplacedByADirectoryIsStillRemoved) {
-    run_result r = run_tool(with_options({"--file"}, shell(R"(rm "$1" && mkdir "$1" && echo x > "$1/f")", {"{}"})));
+    run_result r =
+        run_tool(with_options({"--file"}, shell(R"(rm "$1" && mkdir "$1" && echo x > "$1/f")", {"{}"})));
     EXPECT_TRUE(r.exited_with(0)) << r.describe();
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
@@ -500,7 +513,8 @@ TEST(TempfileRun, KeepOnFailureRemovesItAfterSuccess) {
 }
 
 TEST(TempfileRun, KeepOnFailureKeepsItAfterFailure) {
-    run_result r = run_tool(with_options({"--keep-on-failure"}, shell(R"(echo x > "$TMPDIR/f"; echo "$TMPDIR"; exit 4)")));
+    run_result r = run_tool(
+        with_options({"--keep-on-failure"}, shell(R"(echo x > "$TMPDIR/f"; echo "$TMPDIR"; exit 4)")));
     EXPECT_TRUE(r.exited_with(4)) << r.describe();
     fs::path made = r.out.substr(0, r.out.size() - 1);
     EXPECT_EQ(r.err, "tempfile-run: kept " + made.string() + "\n");
@@ -531,7 +545,7 @@ TEST(TempfileRun, CommandThatCannotBeExecutedExits126AndLeavesNothing) {
 
 TEST(TempfileRun, UsageErrorsExit2WithOneLineAndCreateNothing) {
     tempfile_test::write_text(test_dir() / "a-file", "");
-    const std::vector<std::vector<std::string>> cases = {
+    const std::vector<std::vector<std::string> > cases = {
         {},
         {"--"},
         {"--file"},

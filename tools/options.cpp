@@ -12,9 +12,9 @@ struct option_spec {
 };
 
 constexpr option_spec known_options[] = {
-    {"--file", false},  {"--keep", false},   {"--keep-on-failure", false}, {"--help", false},
-    {"--version", false}, {"--prefix", true}, {"--suffix", true},          {"--in", true},
-    {"--env", true},
+    {"--file", false},  {"--keep", false},    {"--keep-on-failure", false},
+    {"--help", false},  {"--version", false}, {"--prefix", true},
+    {"--suffix", true}, {"--in", true},       {"--env", true},
 };
 
 const option_spec* find_option(const std::string& name) {

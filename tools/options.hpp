@@ -11,11 +11,11 @@ struct options {
     enum class keep_policy { never, always, on_failure };
 
     action what = action::run;
-    bool make_file = false;            ///< --file: a file instead of a directory
-    std::string prefix = "tmp";        ///< --prefix: the library's default
-    std::string suffix;                ///< --suffix
-    std::string in_dir;                ///< --in: empty means the library's gettempdir()
-    std::string env_name;              ///< --env: empty means TMPDIR, or TEMPFILE with --file
+    bool make_file = false;      ///< --file: a file instead of a directory
+    std::string prefix = "tmp";  ///< --prefix: the library's default
+    std::string suffix;          ///< --suffix
+    std::string in_dir;          ///< --in: empty means the library's gettempdir()
+    std::string env_name;        ///< --env: empty means TMPDIR, or TEMPFILE with --file
     keep_policy keep = keep_policy::never;
     std::vector<std::string> command;  ///< COMMAND [ARGS...], never empty for action::run
 };

@@ -12,11 +12,11 @@ namespace tempfile_run {
 /// How the command ended, or why it never started.
 struct outcome {
     enum class kind {
-        exited,            ///< value: its exit status (0..255)
-        signalled,         ///< value: the signal that killed it
-        exec_failed,       ///< value: the errno of the failed exec (the child ran nothing)
-        spawn_failed,      ///< value: the errno of the failed pipe/fork (no child)
-        interrupted,       ///< value: a signal tempfile-run received before the command started
+        exited,        ///< value: its exit status (0..255)
+        signalled,     ///< value: the signal that killed it
+        exec_failed,   ///< value: the errno of the failed exec (the child ran nothing)
+        spawn_failed,  ///< value: the errno of the failed pipe/fork (no child)
+        interrupted,   ///< value: a signal tempfile-run received before the command started
     };
     kind how = kind::exited;
     int value = 0;

@@ -72,14 +72,14 @@ constexpr std::size_t forwarded_count = sizeof forwarded_signals / sizeof forwar
 /// What the handler records of one signal: enough to tell who sent it.
 struct signal_event {
     int signo;
-    int code;    // si_code
+    int code;      // si_code
     pid_t sender;  // si_pid: 0 when the kernel (the terminal) generated it
 };
 
 // The self-pipe lives as long as the process: signals are caught until exit,
 // so that a second Ctrl-C during cleanup cannot cut the cleanup short.
 pipe_ends g_events;
-int g_event_write_fd = -1;                    // what the handler writes to
+int g_event_write_fd = -1;                      // what the handler writes to
 volatile std::sig_atomic_t g_first_signal = 0;  // the first of the four, for "interrupted"
 
 // What was there before, given back to the command in the child.

@@ -32,7 +32,14 @@ constexpr int exit_cannot_execute = 126;
 constexpr int exit_not_found = 127;
 
 void complain(const std::string& message) {
-    std::fprintf(stderr, "tempfile-run: %s\n", message.c_str());
+    // Nothing better to do if stderr is gone.
+    (void)std::fprintf(stderr, "tempfile-run: %s\n", message.c_str());
+}
+
+/// Writes --help or --version output; a failed write (a closed pipe, a full
+/// disk) is a failure, as for any program whose output is its job.
+int print(const char* text) {
+    return std::fputs(text, stdout) >= 0 && std::fflush(stdout) == 0 ? 0 : exit_own_failure;
 }
 
 /// Makes the directory (or file) as the library makes them: 0700 / 0600,
@@ -70,17 +77,17 @@ int creation_failed(const options& opts, const std::error_code& ec) {
 /// did not run.
 int exit_status(const outcome& result, const std::string& command) {
     switch (result.how) {
-    case outcome::kind::exited:
-        return result.value;
-    case outcome::kind::signalled:
-    case outcome::kind::interrupted:
-        return 128 + result.value;
-    case outcome::kind::exec_failed:
-        complain(command + ": " + std::strerror(result.value));
-        return result.value == ENOENT ? exit_not_found : exit_cannot_execute;
-    case outcome::kind::spawn_failed:
-        complain("cannot run " + command + ": " + std::strerror(result.value));
-        return exit_own_failure;
+        case outcome::kind::exited:
+            return result.value;
+        case outcome::kind::signalled:
+        case outcome::kind::interrupted:
+            return 128 + result.value;
+        case outcome::kind::exec_failed:
+            complain(command + ": " + std::strerror(result.value));
+            return result.value == ENOENT ? exit_not_found : exit_cannot_execute;
+        case outcome::kind::spawn_failed:
+            complain("cannot run " + command + ": " + std::strerror(result.value));
+            return exit_own_failure;
     }
     return exit_own_failure;
 }
@@ -137,14 +144,12 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
     switch (opts.what) {
-    case options::action::help:
-        std::fputs(tempfile_run::usage_text(), stdout);
-        return std::fflush(stdout) == 0 ? 0 : exit_own_failure;
-    case options::action::version:
-        std::fputs("tempfile-run " TEMPFILE_RUN_VERSION "\n", stdout);
-        return std::fflush(stdout) == 0 ? 0 : exit_own_failure;
-    case options::action::run:
-        break;
+        case options::action::help:
+            return print(tempfile_run::usage_text());
+        case options::action::version:
+            return print("tempfile-run " TEMPFILE_RUN_VERSION "\n");
+        case options::action::run:
+            break;
     }
     try {
         return run(opts);
