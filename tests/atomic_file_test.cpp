@@ -186,6 +186,7 @@ TEST(AtomicFile, RelativeTargetIsMadeAbsoluteAtConstruction) {
     f.commit();
     EXPECT_TRUE(fs::exists(test_dir() / "a" / "out"));
     EXPECT_TRUE(list_dir(test_dir() / "b").empty());
+    fs::current_path(test_dir());  // Windows cannot remove the working directory
     fs::remove_all(test_dir() / "a");
     fs::remove_all(test_dir() / "b");
 }

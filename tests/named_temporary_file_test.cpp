@@ -253,6 +253,7 @@ TEST(NamedTemporaryFile, RelativeDirThenChdirStillDeletesTheRightFile) {
     }
     EXPECT_TRUE(list_dir(test_dir() / "a" / "sub").empty());
     EXPECT_EQ(read_text(decoy), "not yours");
+    fs::current_path(test_dir());  // Windows cannot remove the working directory
     fs::remove_all(test_dir() / "a");
     fs::remove_all(test_dir() / "b");
 }

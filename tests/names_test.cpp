@@ -29,6 +29,14 @@ using tempfile_test::test_dir;
 
 const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789_";
 
+// The OS's own "name taken": system_category holds GetLastError codes on
+// Windows, where EEXIST (17) would be ERROR_NOT_SAME_DEVICE.
+#ifdef _WIN32
+constexpr int os_eexist = 80;  // ERROR_FILE_EXISTS
+#else
+constexpr int os_eexist = EEXIST;
+#endif
+
 std::string name_or_fail() {
     std::error_code ec;
     std::string name = detail::random_name(ec);
@@ -171,6 +179,9 @@ TEST(ResolveDirectory, EmptyMeansGettempdir) {
 }
 
 TEST(ResolveDirectory, RelativeIsMadeAbsoluteWithoutResolvingLinks) {
+#ifdef _WIN32
+    GTEST_SKIP() << "std::filesystem of mingw-w64 cannot create symbolic links (Wine 8 neither)";
+#endif
     fs::create_directory(test_dir() / "real");
     fs::create_directory_symlink("real", test_dir() / "link");
     fs::current_path(test_dir());  // the harness restores the working directory
@@ -187,8 +198,12 @@ TEST(ResolveDirectory, DropsDotStepsButKeepsDotDot) {
     std::error_code ec;
     EXPECT_EQ(detail::resolve_directory(".", ec), test_dir());
     EXPECT_EQ(detail::resolve_directory("./a/./b/", ec), test_dir() / "a" / "b");
+#ifdef _WIN32  // Win32 resolves ".." by the path's text, as the OS itself does
+    EXPECT_EQ(detail::resolve_directory("link/..", ec), test_dir());
+#else
     // "link/.." is where the link's target's parent is, not test_dir(): no guessing.
     EXPECT_EQ(detail::resolve_directory("link/..", ec), test_dir() / "link" / "..");
+#endif
     EXPECT_EQ(detail::resolve_directory(test_dir() / "." / "x", ec), test_dir() / "x");
     EXPECT_FALSE(ec);
 }
@@ -199,7 +214,7 @@ TEST(CreateUnique, RetriesCollisionsWithNewNamesThenReturnsTheOneMade) {
     std::vector<fs::path> tried;
     auto make = [&tried](const fs::path& candidate, std::error_code& ec) {
         tried.push_back(candidate);
-        if (tried.size() <= 5) ec = std::error_code(EEXIST, std::system_category());
+        if (tried.size() <= 5) ec = std::error_code(os_eexist, std::system_category());
     };
     std::error_code ec;
     fs::path made = detail::create_unique("pre", ".suf", test_dir(), make, ec);
@@ -222,12 +237,12 @@ TEST(CreateUnique, GivesUpWithEexistAfterMaxAttempts) {
     int calls = 0;
     auto make = [&calls](const fs::path&, std::error_code& ec) {
         ++calls;
-        ec = std::error_code(EEXIST, std::system_category());
+        ec = std::error_code(os_eexist, std::system_category());
     };
     std::error_code ec;
     fs::path made = detail::create_unique("tmp", "", test_dir(), make, ec);
     // The OS's own error from the last try, category and all.
-    EXPECT_EQ(ec, std::error_code(EEXIST, std::system_category()));
+    EXPECT_EQ(ec, std::error_code(os_eexist, std::system_category()));
     EXPECT_TRUE(made.empty());
     EXPECT_EQ(calls, detail::max_attempts);
 }
