@@ -36,12 +36,13 @@ std::wstring environment(const wchar_t* name) {
 // Dispatched before main() by a static object, with Win32 and the OS layer
 // only (the library's own statics may not be constructed yet).
 
-// "read": opens the file by name as an ordinary program does (share read
-// only) and exits 0 if it holds exactly the expected bytes, 1 if not, 2 if
-// it cannot be opened.
+// "read": opens the file by name as an ordinary program does (the C
+// runtime's fopen: share read|write, not delete) and exits 0 if it holds
+// exactly the expected bytes, 1 if not, 2 if it cannot be opened.
 [[noreturn]] void child_read() {
-    HANDLE h = ::CreateFileW(environment(path_variable).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr,
-                             OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    HANDLE h =
+        ::CreateFileW(environment(path_variable).c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                      nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
     if (h == INVALID_HANDLE_VALUE) ::ExitProcess(2);
     char buffer[256];
     DWORD got = 0;
@@ -220,6 +221,33 @@ TEST(WindowsDelayedDelete, ReadOnlyFileIsStillDeletedAtTheOwnersEnd) {
         ASSERT_TRUE(::SetFileAttributesW(path.c_str(), FILE_ATTRIBUTE_READONLY));
     }
     EXPECT_FALSE(win_test::exists(path));
+}
+
+// An ordinary program opens files without FILE_SHARE_DELETE, which Windows
+// refuses while any handle with DELETE access is open: ours hold none, except
+// the delete-on-close ones, for which the flag needs it.
+TEST(WindowsDelayedDelete, OrdinaryProgramsCanOpenFilesWeHoldOpen) {
+    tempfile::created_file made = tempfile::mkstemp();
+    made.handle.write("made");
+    EXPECT_EQ(read_text(made.path), "made");
+    tempfile::named_temporary_file delayed_file(delayed());
+    delayed_file.write("delayed");
+    EXPECT_EQ(read_text(delayed_file.path()), "delayed");
+    tempfile::named_temporary_file kept;
+    kept.write("kept");
+    fs::path kept_path = kept.keep();
+    EXPECT_EQ(read_text(kept_path), "kept");
+    tempfile::named_temporary_file persisted;
+    persisted.write("persisted");
+    persisted.persist(test_dir() / L"persisted");
+    EXPECT_EQ(read_text(test_dir() / L"persisted"), "persisted");
+    EXPECT_EQ(run_child(L"read", made.path, "made"), 0u) << "another process";
+    made.handle.close();
+    kept.close();
+    persisted.close();
+    fs::remove(made.path);
+    fs::remove(kept_path);
+    fs::remove(test_dir() / L"persisted");
 }
 
 TEST(WindowsDelayedDelete, OpenFileIsSharedForReadWriteAndDelete) {

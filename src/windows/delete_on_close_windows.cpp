@@ -38,6 +38,26 @@ fs::path spare_name(const fs::path& path, std::error_code& ec) {
     return spare;
 }
 
+constexpr DWORD share_all = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+
+// The flag is gone, but the handle keeps the DELETE access the flag implied,
+// and while it is open Windows lets others open the file only with
+// FILE_SHARE_DELETE, which ordinary programs do not ask for: a handle
+// without it takes its place, at the same position. Failing that, the old
+// one serves, only less shareable.
+HANDLE without_delete_access(HANDLE h) noexcept {
+    HANDLE reopened = ::ReOpenFile(h, GENERIC_READ | GENERIC_WRITE, share_all, 0);
+    if (reopened == INVALID_HANDLE_VALUE) return h;
+    LARGE_INTEGER zero{}, position{};
+    if (!::SetFilePointerEx(h, zero, &position, FILE_CURRENT) ||
+        !::SetFilePointerEx(reopened, position, nullptr, FILE_BEGIN)) {
+        ::CloseHandle(reopened);
+        return h;
+    }
+    ::CloseHandle(h);
+    return reopened;
+}
+
 bool same_file(HANDLE a, const BY_HANDLE_FILE_INFORMATION& b) noexcept {
     BY_HANDLE_FILE_INFORMATION info;
     return ::GetFileInformationByHandle(a, &info) && info.dwVolumeSerialNumber == b.dwVolumeSerialNumber &&
@@ -48,7 +68,8 @@ bool same_file(HANDLE a, const BY_HANDLE_FILE_INFORMATION& b) noexcept {
 
 handle cancel_delete_on_close(handle h, const fs::path& path, std::error_code& ec) noexcept {
     ec.clear();
-    if (clear_in_place(h, ec) || ec) return h;
+    if (clear_in_place(h, ec)) return without_delete_access(h);
+    if (ec) return h;
     BY_HANDLE_FILE_INFORMATION identity;
     LARGE_INTEGER zero{}, position{};
     if (!::GetFileInformationByHandle(h, &identity) ||
@@ -71,8 +92,7 @@ handle cancel_delete_on_close(handle h, const fs::path& path, std::error_code& e
     // delete-on-close until the file's last handle closes, and would then
     // delete the name `path` that we are about to take back.
     ::CloseHandle(h);
-    win::unique_handle kept(::CreateFileW(spare.c_str(), GENERIC_READ | GENERIC_WRITE | DELETE,
-                                          FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+    win::unique_handle kept(::CreateFileW(spare.c_str(), GENERIC_READ | GENERIC_WRITE, share_all, nullptr,
                                           OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
     if (!kept) {
         ec = win::last_error();

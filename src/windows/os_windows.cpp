@@ -35,12 +35,14 @@ handle create_exclusive(const fs::path& path, bool delete_on_close, std::error_c
         ec = win::owner_only_error();
         return INVALID_HANDLE_VALUE;
     }
-    // DELETE access lets cancel_delete_on_close and the owners work on the
-    // open handle. FILE_ATTRIBUTE_TEMPORARY keeps the data in the cache
-    // rather than on the disk for as long as memory allows.
+    // No DELETE access unless FILE_FLAG_DELETE_ON_CLOSE implies it: while a
+    // handle with DELETE access is open, Windows lets others open the file
+    // only with FILE_SHARE_DELETE, which ordinary programs do not ask for.
+    // FILE_ATTRIBUTE_TEMPORARY keeps the data in the cache rather than on
+    // the disk for as long as memory allows.
     DWORD flags = FILE_ATTRIBUTE_TEMPORARY | (delete_on_close ? FILE_FLAG_DELETE_ON_CLOSE : 0);
-    HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE | DELETE, share_all, security,
-                             CREATE_NEW, flags, nullptr);
+    HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, share_all, security, CREATE_NEW,
+                             flags, nullptr);
     if (h != INVALID_HANDLE_VALUE) return h;
     DWORD error_code = ::GetLastError();
     // CREATE_NEW on a name held by a directory, or by a file pending

@@ -11,6 +11,7 @@
 #include "windows/ntdll.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tempfile::detail::os {
@@ -219,10 +220,26 @@ private:
     std::error_code first_error_;
 };
 
+// Win32 resolves "." and ".." by the path's text ("d\.." names d's parent,
+// "d\." names d): POSIX refuses to remove them (EINVAL), and so do we.
+bool names_dot_or_dot_dot(const fs::path& path) noexcept {
+    const std::wstring& p = path.native();
+    std::size_t end = p.find_last_not_of(L"\\/");
+    if (end == std::wstring::npos) return false;
+    std::size_t begin = p.find_last_of(L"\\/:", end);
+    begin = begin == std::wstring::npos ? 0 : begin + 1;
+    std::wstring_view last(p.data() + begin, end + 1 - begin);
+    return last == L"." || last == L"..";
+}
+
 }  // namespace
 
 std::uintmax_t remove_tree(const fs::path& path, std::error_code& ec, fs::path* failed_entry) noexcept {
     ec.clear();
+    if (names_dot_or_dot_dot(path)) {
+        ec = win::error(ERROR_INVALID_PARAMETER);  // errc::invalid_argument
+        return 0;
+    }
     // Most temporary directories are empty by the end: one call. It removes
     // a junction or directory link itself, never what it points to.
     if (::RemoveDirectoryW(path.c_str())) return 1;
