@@ -18,8 +18,8 @@ struct registry_entry;
 /// named_temporary_file f({.suffix = ".csv", .keep = true}).
 struct named_file_options {
     std::string prefix = "tmp";   ///< no path separator, no NUL
-    std::string suffix;           ///< same rule
-    fs::path dir;                 ///< empty: gettempdir(); relative: made absolute
+    std::string suffix{};          ///< same rule
+    fs::path dir{};                ///< empty: gettempdir(); relative: made absolute
     bool keep = false;            ///< Python's delete=False: never deleted for you
     bool delete_on_close = true;  ///< false: close() keeps the file, the owner's end deletes it
     bool text = false;            ///< newline translation where the platform has one

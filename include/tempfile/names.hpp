@@ -18,10 +18,13 @@ namespace fs = std::filesystem;
 /// prefix and suffix must not contain a path separator ('/', and '\\' on
 /// Windows) or NUL: every call taking them then throws std::invalid_argument
 /// (or sets std::errc::invalid_argument) and creates nothing.
+///
+/// Every member has a default member initializer, so that C++20 designated
+/// initializers that name only some members draw no -Wmissing-field-initializers.
 struct name_options {
     std::string prefix = "tmp";
-    std::string suffix;
-    fs::path dir;  ///< empty: gettempdir(). Relative: made absolute first.
+    std::string suffix{};
+    fs::path dir{};  ///< empty: gettempdir(). Relative: made absolute first.
 };
 
 // ---- the temporary directory -------------------------------------------

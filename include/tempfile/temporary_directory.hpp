@@ -16,8 +16,8 @@ struct registry_entry;
 /// Options of temporary_directory. Flat, as named_file_options.
 struct directory_options {
     std::string prefix = "tmp";         ///< no path separator, no NUL
-    std::string suffix;                 ///< same rule
-    fs::path dir;                       ///< empty: gettempdir(); relative: made absolute
+    std::string suffix{};                ///< same rule
+    fs::path dir{};                      ///< empty: gettempdir(); relative: made absolute
     bool keep = false;                  ///< Python's delete=False: never removed for you
     bool ignore_cleanup_errors = false; ///< cleanup removes all it can and reports nothing
 };
