@@ -57,8 +57,10 @@ struct created_file {
 
 /// Creates and opens dir/prefix<8 random>suffix with
 /// O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC (Windows CREATE_NEW, not
-/// inheritable), mode 0600 whatever the umask. Retries another name on a
-/// collision, a bounded number of times, then fails with EEXIST. Never
+/// inheritable), mode 0600 whatever the umask's group and other bits (a umask
+/// that removes the owner's own bits is honoured, as in Python). Retries
+/// another name on a collision, a bounded number of times, then fails with
+/// EEXIST. Never
 /// deleted for you. `text`: newline translation where the platform has one.
 /// Throws std::filesystem::filesystem_error naming dir in path1, or
 /// std::invalid_argument for a bad prefix or suffix; nothing is left behind.
