@@ -16,11 +16,13 @@
 #include <thread>
 #include <vector>
 
+#ifndef _WIN32
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 namespace {
 namespace fs = std::filesystem;
@@ -37,6 +39,7 @@ void touch(const fs::path& p) {
     tempfile_test::write_text(p, "");
 }
 
+#ifdef __linux__  // the races below need renameat2(RENAME_EXCHANGE)
 // What a naive recursive delete does: decide by lstat, then act through the
 // path, so a directory swapped for a link between the two is followed. It
 // yields between check and use, as a preempted process would, so that on a
@@ -65,7 +68,6 @@ std::size_t count_files(const fs::path& dir, int n) {
     return present;
 }
 
-#ifdef __linux__
 using remover = std::function<void(const fs::path&)>;
 
 struct race_outcome {
