@@ -54,7 +54,7 @@ void delete_by_handle(HANDLE h, DWORD attributes, std::error_code& ec) noexcept 
 }
 
 bool pause_before_retry(int attempt) noexcept {
-    constexpr int attempts = 10;  // 1 + 2 + ... + 512 ms: about half a second
+    constexpr int attempts = 10;  // 1 + 2 + ... + 512 ms: about a second
     if (attempt >= attempts) return false;
     ::Sleep(1u << attempt);
     return true;

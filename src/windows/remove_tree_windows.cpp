@@ -245,11 +245,17 @@ std::uintmax_t remove_tree(const fs::path& path, std::error_code& ec, fs::path* 
     if (::RemoveDirectoryW(path.c_str())) return 1;
     DWORD error_code = ::GetLastError();
     if (error_code == ERROR_FILE_NOT_FOUND || error_code == ERROR_PATH_NOT_FOUND) return 0;
-    unique_handle root(::CreateFileW(
-        path.c_str(), directory_access | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-        nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
-    if (!root) {
+    unique_handle root;
+    for (int attempt = 0;; ++attempt) {
+        root = unique_handle(
+            ::CreateFileW(path.c_str(), directory_access | SYNCHRONIZE,
+                          FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                          FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+        if (root) break;
         error_code = ::GetLastError();
+        if (error_code != ERROR_SHARING_VIOLATION || !win::pause_before_retry(attempt)) break;
+    }
+    if (!root) {
         if (error_code == ERROR_FILE_NOT_FOUND || error_code == ERROR_PATH_NOT_FOUND ||
             (error_code == ERROR_ACCESS_DENIED && win::nt::last_status() == win::nt::status_delete_pending))
             return 0;

@@ -81,7 +81,7 @@ void delete_by_handle(HANDLE h, DWORD attributes, std::error_code& ec) noexcept;
 
 /// Sleeps before retry number `attempt` (0, 1, ...) of an operation that
 /// met a sharing violation, doubling from 1 ms; false when the brief budget
-/// (about half a second in all) is spent.
+/// (about a second in all) is spent.
 bool pause_before_retry(int attempt) noexcept;
 
 }  // namespace tempfile::detail::os::win
