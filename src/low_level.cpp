@@ -7,14 +7,6 @@ namespace tempfile {
 namespace {
 namespace os = detail::os;
 
-// The directory an error names in path1: the one the call was about, even
-// when the caller left dir empty and gettempdir() chose it.
-fs::path directory_for_error(const fs::path& dir) {
-    std::error_code ignored;
-    fs::path where = detail::resolve_directory(dir, ignored);
-    return where.empty() ? dir : where;
-}
-
 // Only looks: a name is free when nothing, not even a dangling symbolic
 // link, has it. As Python's, a missing directory is no error here.
 // Both overloads call this, since calling a deprecated one warns.
@@ -46,7 +38,7 @@ created_file mkstemp(const name_options& options, bool text, std::error_code& ec
 created_file mkstemp(const name_options& options, bool text) {
     std::error_code ec;
     created_file made = mkstemp(options, text, ec);
-    if (ec) detail::throw_error("mkstemp", directory_for_error(options.dir), ec);
+    if (ec) detail::throw_error("mkstemp", detail::directory_for_error(options.dir), ec);
     return made;
 }
 
@@ -57,7 +49,7 @@ fs::path mkdtemp(const name_options& options, std::error_code& ec) {
 fs::path mkdtemp(const name_options& options) {
     std::error_code ec;
     fs::path made = mkdtemp(options, ec);
-    if (ec) detail::throw_error("mkdtemp", directory_for_error(options.dir), ec);
+    if (ec) detail::throw_error("mkdtemp", detail::directory_for_error(options.dir), ec);
     return made;
 }
 
@@ -68,7 +60,7 @@ fs::path mktemp(const name_options& options, std::error_code& ec) {
 fs::path mktemp(const name_options& options) {
     std::error_code ec;
     fs::path name = free_name(options, ec);
-    if (ec) detail::throw_error("mktemp", directory_for_error(options.dir), ec);
+    if (ec) detail::throw_error("mktemp", detail::directory_for_error(options.dir), ec);
     return name;
 }
 

@@ -27,7 +27,7 @@ void stop_os_deletion(file& f, const fs::path& path, bool text, std::error_code&
 named_temporary_file::named_temporary_file(const named_file_options& options) {
     std::error_code ec;
     *this = create(options, ec);
-    if (ec) detail::throw_error("named_temporary_file", options.dir, ec);
+    if (ec) detail::throw_error("named_temporary_file", detail::directory_for_error(options.dir), ec);
 }
 
 named_temporary_file named_temporary_file::create(const named_file_options& options, std::error_code& ec) {

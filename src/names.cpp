@@ -77,6 +77,12 @@ fs::path resolve_directory(const fs::path& dir, std::error_code& ec) {
     return resolved;
 }
 
+fs::path directory_for_error(const fs::path& dir) {
+    std::error_code ignored;
+    fs::path where = resolve_directory(dir, ignored);
+    return where.empty() ? dir : where;
+}
+
 fs::path create_unique(const std::string& prefix, const std::string& suffix, const fs::path& dir,
                        const std::function<void(const fs::path&, std::error_code&)>& make,
                        std::error_code& ec) {

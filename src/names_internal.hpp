@@ -29,6 +29,10 @@ void check_affixes(const std::string& prefix, const std::string& suffix, std::er
 /// links), or gettempdir() when empty. Sets ec on failure.
 fs::path resolve_directory(const fs::path& dir, std::error_code& ec);
 
+/// The directory an error names in path1: `dir` resolved as creation would
+/// (gettempdir() when empty), or `dir` itself if even that fails.
+fs::path directory_for_error(const fs::path& dir);
+
 /// Checks the affixes, resolves the directory, then calls make(candidate) with
 /// dir/prefix+random+suffix until it succeeds or fails with anything other
 /// than errc::file_exists, at most max_attempts times (then EEXIST).

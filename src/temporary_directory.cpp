@@ -15,7 +15,7 @@ namespace os = detail::os;
 temporary_directory::temporary_directory(const directory_options& options) {
     std::error_code ec;
     *this = create(options, ec);
-    if (ec) detail::throw_error("temporary_directory", options.dir, ec);
+    if (ec) detail::throw_error("temporary_directory", detail::directory_for_error(options.dir), ec);
 }
 
 temporary_directory temporary_directory::create(const directory_options& options, std::error_code& ec) {

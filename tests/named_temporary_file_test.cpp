@@ -5,6 +5,7 @@
 #include "syscall_trace.hpp"
 
 #include <tempfile/named_temporary_file.hpp>
+#include <tempfile/names.hpp>
 
 #include <gtest/gtest.h>
 
@@ -297,6 +298,19 @@ TEST(NamedTemporaryFile, ConstructorThrowsFilesystemErrorNamingTheDirectory) {
     fs::path missing = test_dir() / "missing";
     try {
         named_temporary_file f(in(missing));
+        FAIL() << "no exception";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory);
+        EXPECT_EQ(e.path1(), missing);
+    }
+}
+
+// path1 names the directory gettempdir() chose, not the caller's empty dir.
+TEST(NamedTemporaryFile, ConstructorNamesTheDefaultDirectoryWhenItIsMissing) {
+    fs::path missing = test_dir() / "missing";
+    tempfile::set_tempdir(missing);  // the harness restores it after the test
+    try {
+        named_temporary_file f;
         FAIL() << "no exception";
     } catch (const fs::filesystem_error& e) {
         EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory);

@@ -4,6 +4,7 @@
 #include "harness.hpp"
 #include "syscall_trace.hpp"
 
+#include <tempfile/names.hpp>
 #include <tempfile/temporary_directory.hpp>
 
 #include <gtest/gtest.h>
@@ -291,6 +292,19 @@ TEST(TemporaryDirectory, ConstructorThrowsFilesystemErrorNamingTheParent) {
     fs::path missing = test_dir() / "missing";
     try {
         temporary_directory d(in(missing));
+        FAIL() << "no exception";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory);
+        EXPECT_EQ(e.path1(), missing);
+    }
+}
+
+// path1 names the directory gettempdir() chose, not the caller's empty dir.
+TEST(TemporaryDirectory, ConstructorNamesTheDefaultParentWhenItIsMissing) {
+    fs::path missing = test_dir() / "missing";
+    tempfile::set_tempdir(missing);  // the harness restores it after the test
+    try {
+        temporary_directory d;
         FAIL() << "no exception";
     } catch (const fs::filesystem_error& e) {
         EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory);
