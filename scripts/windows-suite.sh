@@ -4,9 +4,9 @@
 # (GoogleTest built from /usr/src/googletest by the same toolchain), then
 # runs each test executable once under Wine (one Wine start per executable,
 # not one per test as ctest would: Wine takes about a second to start).
-# Ends with one line: "windows: N passed, M failed" (test cases; skipped ones
-# are listed with their reasons and counted apart). Exit status 0 only if
-# nothing failed.
+# Then runs each example once. Ends with one line: "windows: N passed,
+# M failed" (test cases and examples; skipped tests are listed with their
+# reasons and counted apart). Exit status 0 only if nothing failed.
 #   BUILD dir: $WINDOWS_BUILD (default build/test/windows); JOBS as scripts/test.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -73,6 +73,21 @@ for exe in "$out"/build/tests/*_test.exe; do
     awk -v exe="$name" '/^\[ RUN      \] / { test = $4 } /: Skipped$/ { getline why; print "      skipped: " test " (" exe "): " why }' "$log"
   fi
 done
+# The examples are ordinary programs (not linked -static): each must run to
+# a zero exit status, with the toolchain's runtime DLLs on WINEPATH.
+runtime_dlls="$(dirname "$(x86_64-w64-mingw32-g++-posix -print-libgcc-file-name)");/usr/x86_64-w64-mingw32/lib"
+for exe in "$out"/build/examples/*.exe; do
+  [ -e "$exe" ] || continue
+  name=$(basename "$exe" .exe)
+  if (cd "$out" && WINEPATH="$runtime_dlls" timeout 120 "$wine_cmd" "$exe") >"$out/$name.log" 2>&1; then
+    passed=$((passed + 1))
+    printf '   %-34s ran\n' "$name"
+  else
+    failed=$((failed + 1)); failures+=("$name: exit status $?")
+    tail -n 20 "$out/$name.log"
+  fi
+done
+
 # Waits for this prefix's wineserver to finish, so nothing outlives the run.
 command -v wineserver >/dev/null && wineserver -w
 
