@@ -90,10 +90,11 @@ struct spooled_temporary_file::state {
     }
 
     void write_memory(const void* buf, std::size_t n) {
+        if (n == 0) return;  // as write(2): nothing written, nothing grows, even past the end
         std::uint64_t end = position + n;
         if (end > memory.max_size()) fail(std::errc::file_too_large, "tempfile: write");
         if (end > memory.size()) memory.resize(static_cast<std::size_t>(end));  // zeros fill a gap
-        if (n != 0) std::memcpy(&memory[static_cast<std::size_t>(position)], buf, n);
+        std::memcpy(&memory[static_cast<std::size_t>(position)], buf, n);
         position = end;
     }
 

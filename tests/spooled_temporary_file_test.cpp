@@ -146,6 +146,21 @@ TEST(SpooledTemporaryFile, WritePastTheEndInMemoryFillsZeros) {
     EXPECT_EQ(f.read_all(), std::string("\0\0\0\0\0x", 6));
 }
 
+// As write(2) on a file and Python's BytesIO: writing nothing past the end
+// leaves the size alone, in memory as on disk.
+TEST(SpooledTemporaryFile, EmptyWritePastTheEndDoesNotGrowIt) {
+    spooled_temporary_file f(100);
+    f.write("abc");
+    f.seek(10);
+    f.write("", 0);
+    EXPECT_EQ(f.size(), 3u);
+    EXPECT_EQ(f.tell(), 10u);
+    f.rollover();
+    EXPECT_EQ(f.size(), 3u);
+    f.seek(0);
+    EXPECT_EQ(f.read_all(), "abc");
+}
+
 TEST(SpooledTemporaryFile, MaxSizeZeroNeverRollsOverByWriting) {
     spooled_temporary_file f(0);
     f.write(std::string(1 << 20, 'm'));
