@@ -34,9 +34,14 @@ public:
     /// Windows FlushFileBuffers), closes, renames over target (Windows
     /// MoveFileExW with MOVEFILE_REPLACE_EXISTING|MOVEFILE_WRITE_THROUGH),
     /// then syncs the directory so the rename itself is durable. Afterwards
-    /// this object owns nothing. On failure the temporary is deleted, target
-    /// is as it was, and filesystem_error names target.
+    /// this object owns nothing. If the sync, close or rename fails, the
+    /// temporary is deleted, target is as it was, and filesystem_error names
+    /// target. If only the final directory sync fails, target already holds
+    /// the new content (the temporary is gone) and the error says that the
+    /// rename may not survive a power cut.
+    /// A second commit(), or one on an empty owner, fails with EBADF.
     void commit();
+    /// As above; sets ec instead of throwing.
     void commit(std::error_code& ec);
     /// The target, absolute.
     const fs::path& target() const noexcept;

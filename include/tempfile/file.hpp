@@ -79,7 +79,8 @@ public:
     std::iostream& stream();
     /// Flushes the stream and closes the handle. Idempotent: a second call
     /// does nothing. Owners that delete on close (named_temporary_file) do so here.
-    /// Throws std::system_error if buffered data could not be written; the
+    /// Throws std::system_error if buffered data could not be written, or
+    /// (std::filesystem::filesystem_error) if an owner's deletion failed; the
     /// handle is closed all the same.
     void close();
     bool is_open() const noexcept;
