@@ -22,7 +22,8 @@ cmake --build "$work/find_package"
 
 for how in add_subdirectory fetchcontent; do
   echo "-- $how"
-  cmake -S "$root/tests/consumers/$how" -B "$work/$how" -DTEMPFILE_SOURCE_DIR="$root" -DBUILD_SHARED_LIBS=$shared
+  cmake -S "$root/tests/consumers/$how" -B "$work/$how" -DTEMPFILE_SOURCE_DIR="$root" \
+    -DFETCHCONTENT_SOURCE_DIR_TEMPFILE="$root" -DBUILD_SHARED_LIBS=$shared
   cmake --build "$work/$how" -j"$(nproc)"
   "$work/$how/consumer"
 done

@@ -44,7 +44,10 @@ std::mutex enable_mutex;
 
 // One handler at a time walks the registry: the tree walk below uses static
 // buffers, since a signal handler may run on a small alternate stack.
-std::atomic_flag walking = ATOMIC_FLAG_INIT;
+// (atomic<bool>, not atomic_flag: ATOMIC_FLAG_INIT is deprecated in C++20,
+// and a lock-free bool is as async-signal-safe.)
+std::atomic<bool> walking{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the handler needs a lock-free flag");
 
 #if TEMPFILE_LINUX
 constexpr bool lists_directories = true;
@@ -176,9 +179,9 @@ void pass_on(int sig, int index, siginfo_t* info, void* context) noexcept {
 
 extern "C" void cleanup_on_signal(int sig, siginfo_t* info, void* context) {
     int saved_errno = errno;
-    while (walking.test_and_set()) ::sched_yield();  // another thread is walking
+    while (walking.exchange(true, std::memory_order_acquire)) ::sched_yield();  // another thread is walking
     remove_registered();
-    walking.clear();
+    walking.store(false, std::memory_order_release);
     for (int i = 0; i < signal_count; ++i)
         if (handled_signals[i] == sig) pass_on(sig, i, info, context);
     errno = saved_errno;
