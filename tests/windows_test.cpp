@@ -66,6 +66,27 @@ std::wstring environment(const wchar_t* name) {
     ::ExitProcess(4);
 }
 
+// "break": makes a delayed-delete file and a directory with a file inside
+// (in the directory named by the environment), enables the cleanup, and
+// sends itself Ctrl+Break; the default handler then ends it with
+// STATUS_CONTROL_C_EXIT. Status 3: nothing ended it.
+[[noreturn]] void child_break() {
+    tempfile::named_file_options file_options;
+    file_options.dir = fs::path(environment(path_variable));
+    file_options.delete_on_close = false;
+    tempfile::directory_options directory_options;
+    directory_options.dir = file_options.dir;
+    std::error_code ec;
+    auto file = tempfile::named_temporary_file::create(file_options, ec);
+    auto directory = tempfile::temporary_directory::create(directory_options, ec);
+    if (ec) ::ExitProcess(2);
+    tempfile_test::write_text(directory / "inside", "x");
+    tempfile::enable_signal_cleanup();
+    ::GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, ::GetCurrentProcessId());
+    ::Sleep(10000);
+    ::ExitProcess(3);
+}
+
 struct child_dispatch {
     child_dispatch() {
         const wchar_t* flag = std::wcsstr(::GetCommandLineW(), child_flag);
@@ -73,13 +94,15 @@ struct child_dispatch {
         std::wstring mode = flag + std::wcslen(child_flag);
         if (mode.rfind(L"read", 0) == 0) child_read();
         if (mode.rfind(L"die", 0) == 0) child_die();
+        if (mode.rfind(L"break", 0) == 0) child_break();
         ::ExitProcess(99);
     }
 } dispatch;
 
 // Runs this executable as a child in `mode` with `path` (and `expected`
 // content) in its environment; returns its exit status.
-DWORD run_child(const wchar_t* mode, const fs::path& path, const std::string& expected = {}) {
+DWORD run_child(const wchar_t* mode, const fs::path& path, const std::string& expected = {},
+                DWORD flags = 0) {
     ::_wputenv_s(path_variable, path.c_str());
     ::_wputenv_s(expect_variable, std::wstring(expected.begin(), expected.end()).c_str());
     wchar_t self[MAX_PATH];
@@ -89,7 +112,7 @@ DWORD run_child(const wchar_t* mode, const fs::path& path, const std::string& ex
     STARTUPINFOW startup{};
     startup.cb = sizeof startup;
     PROCESS_INFORMATION process{};
-    if (!::CreateProcessW(nullptr, command.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr, &startup,
+    if (!::CreateProcessW(nullptr, command.data(), nullptr, nullptr, FALSE, flags, nullptr, nullptr, &startup,
                           &process))
         throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "CreateProcessW");
     ::CloseHandle(process.hThread);
@@ -196,6 +219,19 @@ TEST(WindowsDeleteOnClose, PersistedFileSurvivesClose) {
     EXPECT_FALSE(::GetFileAttributesW(target.c_str()) & FILE_ATTRIBUTE_TEMPORARY)
         << "a kept file is no temporary";
     fs::remove(target);
+}
+
+TEST(WindowsDeleteOnClose, CtrlBreakRemovesEveryOwnersFileAndTreeWhenEnabled) {
+    if (win_test::under_wine())
+        GTEST_SKIP()
+            << "Wine without a terminal delivers no console control events (GenerateConsoleCtrlEvent)";
+    fs::path dir = test_dir() / L"owners";
+    ASSERT_TRUE(fs::create_directory(dir));
+    // A process group of its own, so that the event reaches the child only.
+    DWORD status = run_child(L"break", dir, {}, CREATE_NEW_PROCESS_GROUP);
+    EXPECT_EQ(status, static_cast<DWORD>(STATUS_CONTROL_C_EXIT)) << "the event did not end the child";
+    EXPECT_TRUE(list_dir(dir).empty());
+    fs::remove_all(dir);
 }
 
 // ---- the seed's pitfall: another process opens a closed file by name ---------------
