@@ -64,7 +64,10 @@ public:
     /// Moves the position; returns the new one. Seeking past the end is
     /// allowed (a later write leaves a hole of zero bytes).
     std::uint64_t seek(std::int64_t offset, std::ios::seekdir from = std::ios::beg);
+    /// The position (the stream's, if it has buffered data). Throws
+    /// std::system_error when closed (EBADF) or if pending output cannot be written.
     std::uint64_t tell() const;
+    /// The size in bytes, pending stream output included (it is written first).
     std::uint64_t size() const;
     /// Sets the size; the position does not move (as Python's truncate(n)).
     void truncate(std::uint64_t size);
@@ -83,7 +86,10 @@ public:
     /// (std::filesystem::filesystem_error) if an owner's deletion failed; the
     /// handle is closed all the same.
     void close();
+    /// False once closed or released, for an empty or moved-from file.
     bool is_open() const noexcept;
+    /// The handle, still owned by this object; invalid_handle() when closed.
+    /// Raw I/O on it bypasses the stream's buffer (call stream().flush() first).
     native_handle_type native_handle() const noexcept;
     /// Gives the handle to the caller, who closes it from now on; the stream's
     /// pending data is written first (errors ignored). This object is then empty.

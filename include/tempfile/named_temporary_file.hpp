@@ -53,7 +53,10 @@ public:
 
     /// Absolute; still valid after close(). Empty for an empty owner.
     const fs::path& path() const noexcept;
-    /// Disarms deletion (the file stays open) and returns the path.
+    /// Disarms deletion (the file stays open) and returns the path (empty for
+    /// an empty owner). Cannot fail on POSIX; on Windows, where the file was
+    /// opened delete-on-close, throws std::filesystem::filesystem_error naming
+    /// path() if that flag cannot be cleared (the file may then still go at close).
     fs::path keep();
     /// Renames the file to `target` atomically (same file system only: EXDEV
     /// is reported, never a silent copy), then keeps it: path() becomes

@@ -40,6 +40,7 @@ struct name_options {
 /// Cached after the first success (thread-safe). Throws
 /// std::filesystem::filesystem_error (ENOENT) when no candidate is usable.
 TEMPFILE_API fs::path gettempdir();
+/// As above; on failure sets ec (ENOENT) and returns an empty path.
 TEMPFILE_API fs::path gettempdir(std::error_code& ec);
 /// A process-wide override of gettempdir(), used as given (made absolute,
 /// not probed). An empty path clears the override and the cache, so the
