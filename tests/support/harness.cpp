@@ -80,6 +80,17 @@ void make_removable(const fs::path& root) {
     }
 }
 
+fs::path make_private_directory(const fs::path& base) {
+    std::random_device rd;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::ostringstream name;
+        name << "tempfile-test-" << std::hex << rd() << rd();
+        fs::path candidate = base / name.str();
+        if (fs::create_directory(candidate)) return fs::canonical(candidate);
+    }
+    return {};
+}
+
 class private_directory_listener : public ::testing::EmptyTestEventListener {
     std::set<int> fds_before_;
     std::string saved_[3];
@@ -91,17 +102,10 @@ class private_directory_listener : public ::testing::EmptyTestEventListener {
         for (int i = 0; i < 3; ++i) saved_[i] = get_env(vars_[i]);
         saved_cwd_ = fs::current_path();
         // Our own library is under test, so the private directory is made
-        // with std::filesystem and a name of the harness's own.
-        std::random_device rd;
-        for (int attempt = 0; attempt < 100; ++attempt) {
-            std::ostringstream name;
-            name << "tempfile-test-" << std::hex << rd() << rd();
-            fs::path candidate = base / name.str();
-            if (fs::create_directory(candidate)) {
-                g_test_dir = fs::canonical(candidate);
-                break;
-            }
-        }
+        // with std::filesystem and a name of the harness's own. (libc++'s
+        // random_device holds /dev/urandom open while it lives: it must be
+        // gone before the descriptors are counted.)
+        g_test_dir = make_private_directory(base);
         if (g_test_dir.empty()) throw std::runtime_error("harness: cannot make a private directory");
         fs::permissions(g_test_dir, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
         for (auto* v : vars_) set_env(v, g_test_dir.string());
