@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the GoogleTest suite in several configurations
 # (GCC static C++17; portable POSIX, shared, C++20; clang with libc++), then the consumer
-# projects (find_package, add_subdirectory, FetchContent, pkg-config).
+# projects (find_package, add_subdirectory, FetchContent, pkg-config), and
+# the Windows suite under Wine (scripts/extra-suites.sh).
 # Ends with one line: "total: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -63,7 +64,7 @@ run_suite clang-libcxx-cxx20 -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -
 for kind in static shared; do
   run_check "consumers-$kind" scripts/check-consumers.sh "$kind" "$out/consumers-$kind"
 done
-[ -x scripts/extra-suites.sh ] && . scripts/extra-suites.sh
+. scripts/extra-suites.sh
 
 echo
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
