@@ -37,7 +37,8 @@ public:
     /// O_TMPFILE file on Linux. The file stays open and owned by this object;
     /// it is kept (never deleted) under `target`. Fails with EEXIST if target
     /// exists, EXDEV across file systems, and std::errc::operation_not_supported
-    /// where the file was made without O_TMPFILE (no OS can name it then).
+    /// where the file was made without O_TMPFILE (no OS can name it then),
+    /// EBADF when closed or empty.
     /// Throws std::filesystem::filesystem_error with target in path1.
     void persist(const fs::path& target);
     void persist(const fs::path& target, std::error_code& ec);
