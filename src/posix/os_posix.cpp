@@ -43,7 +43,9 @@ void link_then_unlink(const fs::path& from, const fs::path& to, std::error_code&
         ec = last_error();
         return;
     }
-    if (::unlink(from.c_str()) != 0) {
+    // ENOENT: someone else removed `from` meanwhile; the file lives on as
+    // `to`, which is what was asked, so undoing would lose its last name.
+    if (::unlink(from.c_str()) != 0 && errno != ENOENT) {
         ec = last_error();
         ::unlink(to.c_str());  // undo: the caller still has `from`, as before the call
     }
