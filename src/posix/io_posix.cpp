@@ -1,6 +1,7 @@
 // POSIX I/O on an open descriptor behind src/os.hpp: one system call each,
 // retried only when a signal interrupted it.
 #include "os.hpp"
+#include "posix/unique_fd.hpp"
 
 #include <cerrno>
 
@@ -9,13 +10,6 @@
 #include <unistd.h>
 
 namespace tempfile::detail::os {
-namespace {
-
-std::error_code last_error() noexcept {
-    return {errno, std::system_category()};
-}
-
-}  // namespace
 
 std::size_t read(handle h, void* buf, std::size_t n, std::error_code& ec) noexcept {
     ec.clear();

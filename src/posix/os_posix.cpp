@@ -19,10 +19,6 @@
 namespace tempfile::detail::os {
 namespace {
 
-std::error_code last_error() noexcept {
-    return {errno, std::system_category()};
-}
-
 // open(2) may be interrupted by a signal on slow file systems (NFS, FUSE).
 int open_retrying(const char* path, int flags, mode_t mode) noexcept {
     int fd;

@@ -12,18 +12,6 @@
 
 namespace tempfile::detail::os::tree {
 
-unique_fd& unique_fd::operator=(unique_fd&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-}
-
-unique_fd::~unique_fd() {
-    if (fd_ >= 0) ::close(fd_);
-}
-
 dir_stream& dir_stream::operator=(dir_stream&& other) noexcept {
     if (this != &other) {
         reset();

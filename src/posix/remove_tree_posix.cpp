@@ -27,7 +27,6 @@
 namespace tempfile::detail::os {
 namespace {
 using tree::dir_stream;
-using tree::unique_fd;
 
 /// Directory streams held at once, the root's included (the root's parent is
 /// one more handle). Enough that ordinary trees are never re-opened; small

@@ -1,6 +1,8 @@
 #pragma once
 // Pieces of the POSIX tree removal (remove_tree_posix.cpp): owned handles and
 // the few calls that need care, each working relative to a directory handle.
+#include "posix/unique_fd.hpp"
+
 #include <dirent.h>
 #include <sys/types.h>
 
@@ -8,23 +10,7 @@
 
 namespace tempfile::detail::os::tree {
 
-/// An owned file descriptor: closed on destruction, never twice.
-class unique_fd {
-public:
-    unique_fd() noexcept = default;
-    explicit unique_fd(int fd) noexcept : fd_(fd) {}
-    unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    unique_fd& operator=(unique_fd&& other) noexcept;
-    unique_fd(const unique_fd&) = delete;
-    unique_fd& operator=(const unique_fd&) = delete;
-    ~unique_fd();
-    int get() const noexcept { return fd_; }
-    int release() noexcept { return std::exchange(fd_, -1); }
-    explicit operator bool() const noexcept { return fd_ >= 0; }
-
-private:
-    int fd_ = -1;
-};
+using os::unique_fd;  // the POSIX layer's one descriptor owner
 
 /// An owned directory stream (closedir on destruction); empty while a walk
 /// has closed it to keep the number of open handles bounded.

@@ -17,10 +17,6 @@
 namespace tempfile::detail::os {
 namespace {
 
-std::error_code last_error() noexcept {
-    return {errno, std::system_category()};
-}
-
 // The portable source: every POSIX system has /dev/urandom.
 void read_urandom(unsigned char* out, std::size_t n, std::error_code& ec) noexcept {
     int raw;
