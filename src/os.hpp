@@ -87,8 +87,11 @@ void link_unnamed(handle h, const fs::path& target, std::error_code& ec) noexcep
 /// Makes a rename in `dir` durable (fsync of the directory; nothing on Windows).
 void sync_directory(const fs::path& dir, std::error_code& ec) noexcept;
 
-/// Gives the open file `h` the permission bits of `from` (atomic_file keeping
-/// the target's mode). A missing `from` leaves h as it is, without error.
+/// Gives the open file `h` the rwx permission bits of `from` (atomic_file
+/// keeping the target's mode), following a link as stat does. Never the
+/// setuid, setgid or sticky bits: the new file belongs to whoever writes it,
+/// and a setuid bit carried over to it would hand that owner's rights to the
+/// new content. A missing `from` leaves h as it is, without error.
 void copy_permissions(const fs::path& from, handle h, std::error_code& ec) noexcept;
 
 // ---- I/O on an open handle -------------------------------------------------

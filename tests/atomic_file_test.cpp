@@ -81,6 +81,22 @@ TEST(AtomicFile, KeepsTheTargetsPermissionBits) {
     EXPECT_EQ(mode_of(target), 0751u);
     fs::remove(target);
 }
+
+// The new file belongs to whoever commits it: carrying a setuid or setgid
+// bit over would make, say, root's rewrite of a user's setuid program a
+// setuid-root program with new content.
+TEST(AtomicFile, DoesNotCarrySetuidSetgidOrStickyBitsOver) {
+    fs::path target = test_dir() / "tool";
+    write_text(target, "old");
+    ASSERT_EQ(::chmod(target.c_str(), 07755), 0);
+    ASSERT_EQ(mode_of(target), 07755u);
+    atomic_file f(target);
+    EXPECT_EQ(mode_of(f.temporary_path()), 0755u);
+    f.write("new");
+    f.commit();
+    EXPECT_EQ(mode_of(target), 0755u);
+    fs::remove(target);
+}
 #endif
 
 TEST(AtomicFile, WithoutCommitTheTargetIsUntouchedAndNoTemporaryIsLeft) {

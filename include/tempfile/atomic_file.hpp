@@ -15,7 +15,9 @@ struct registry_entry;
 }
 
 /// A temporary file in target's directory (named ".<target name>.<8 random>.tmp",
-/// 0600, or with target's permission bits if target exists). Write to it,
+/// 0600, or with target's rwx permission bits if target exists: never its
+/// setuid, setgid or sticky bits, and a target that is a symbolic link is
+/// replaced by a regular file with the link's target's bits). Write to it,
 /// then commit(): readers of target see either the old content or the new,
 /// whole, never a mix, even across a power cut.
 /// Destroyed without commit() (an exception, a failed write): the temporary

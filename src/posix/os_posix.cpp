@@ -170,7 +170,8 @@ void copy_permissions(const fs::path& from, handle h, std::error_code& ec) noexc
         if (errno != ENOENT) ec = last_error();
         return;
     }
-    if (::fchmod(h, st.st_mode & 07777) != 0) ec = last_error();
+    // Permission bits only: setuid/setgid/sticky stay with the old file (see os.hpp).
+    if (::fchmod(h, st.st_mode & 0777) != 0) ec = last_error();
 }
 
 }  // namespace tempfile::detail::os
