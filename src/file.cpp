@@ -228,9 +228,10 @@ void file::close() {
         }
         stream_.reset();
     }
-    detail::os::close(std::exchange(handle_, invalid_handle()));
+    std::error_code close_error = detail::os::close(std::exchange(handle_, invalid_handle()));
     after_close();
     if (flush_error) detail::fail(flush_error, "tempfile: close");
+    if (close_error) detail::fail(close_error, "tempfile: close");
 }
 
 bool file::is_open() const noexcept {

@@ -106,7 +106,10 @@ std::uint64_t size(handle h, std::error_code& ec) noexcept;
 void truncate(handle h, std::uint64_t size, std::error_code& ec) noexcept;
 /// Data to stable storage: fdatasync (macOS F_FULLFSYNC; Windows FlushFileBuffers).
 void sync(handle h, std::error_code& ec) noexcept;
-void close(handle h) noexcept;
+/// Closes h, whatever happens. Returns what the OS reported: NFS and some
+/// other file systems report a failed delayed write only here (POSIX EINTR
+/// is not an error: Linux has closed the descriptor by then).
+std::error_code close(handle h) noexcept;
 /// True where a file opened in text mode writes "\n" as "\r\n" (Windows);
 /// the portable stream_buffer then translates. POSIX: false.
 bool has_text_newlines() noexcept;

@@ -322,6 +322,23 @@ TEST(File, WriteOnAReadOnlyDescriptorThrowsTheOsError) {
     EXPECT_EQ(f.read_all(), "content");
 }
 
+// What close(2) itself reports (NFS's delayed write errors arrive there) is
+// not swallowed. A descriptor closed behind the owner's back gives EBADF.
+TEST(File, CloseReportsWhatTheOsSaidAtClose) {
+    int fd = ::open(tempfile_test::test_dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    file f(fd);
+    ASSERT_EQ(::close(fd), 0);
+    try {
+        f.close();
+        FAIL() << "close of a descriptor already closed reported nothing";
+    } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code(), std::error_code(EBADF, std::system_category()));
+    }
+    EXPECT_FALSE(f.is_open());
+    EXPECT_NO_THROW(f.close());  // idempotent after a failure too
+}
+
 TEST(File, CloseReportsAStreamWriteThatFailedAndClosesAllTheSame) {
     file f = read_only_file();
     int fd = f.native_handle();

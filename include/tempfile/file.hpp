@@ -82,9 +82,10 @@ public:
     std::iostream& stream();
     /// Flushes the stream and closes the handle. Idempotent: a second call
     /// does nothing. Owners that delete on close (named_temporary_file) do so here.
-    /// Throws std::system_error if buffered data could not be written, or
-    /// (std::filesystem::filesystem_error) if an owner's deletion failed; the
-    /// handle is closed all the same.
+    /// Throws std::system_error if buffered data could not be written or the
+    /// OS reported an error at close (NFS reports failed delayed writes there),
+    /// or std::filesystem::filesystem_error if an owner's deletion failed; the
+    /// handle is closed, and the owner's file deleted, all the same.
     void close();
     /// False once closed or released, for an empty or moved-from file.
     bool is_open() const noexcept;

@@ -80,8 +80,9 @@ void sync(handle h, std::error_code& ec) noexcept {
 
 // Never retried on EINTR: Linux has closed the descriptor by then, and a
 // retry could close one another thread has just opened.
-void close(handle h) noexcept {
-    ::close(h);
+std::error_code close(handle h) noexcept {
+    if (::close(h) != 0 && errno != EINTR) return last_error();
+    return {};
 }
 
 }  // namespace tempfile::detail::os

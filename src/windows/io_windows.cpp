@@ -78,8 +78,9 @@ void sync(handle h, std::error_code& ec) noexcept {
     if (!::FlushFileBuffers(h)) ec = win::last_error();
 }
 
-void close(handle h) noexcept {
-    ::CloseHandle(h);
+std::error_code close(handle h) noexcept {
+    if (!::CloseHandle(h)) return win::error(::GetLastError());
+    return {};
 }
 
 bool has_text_newlines() noexcept {
