@@ -156,6 +156,10 @@ outcome wait_for(pid_t child) noexcept {
 
 }  // namespace
 
+std::vector<std::string> arguments(int argc, char** argv) {
+    return std::vector<std::string>(argv, argv + argc);
+}
+
 bool catch_signals() {
     if (!make_cloexec_pipe(g_events)) return false;
     g_event_write_fd = g_events.write.get();

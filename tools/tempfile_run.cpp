@@ -31,6 +31,22 @@ constexpr int exit_own_failure = 125;
 constexpr int exit_cannot_execute = 126;
 constexpr int exit_not_found = 127;
 
+/// A path as UTF-8, the encoding of every string tempfile-run passes on
+/// (with MSVC, string() would use the ANSI code page).
+std::string text_of(const fs::path& p) {
+    auto u8 = p.u8string();  // std::string in C++17, std::u8string in C++20
+    return std::string(u8.begin(), u8.end());
+}
+
+/// A UTF-8 string (an argument) as a path.
+fs::path path_of(const std::string& text) {
+#if defined(__cpp_char8_t)
+    return fs::path(std::u8string(text.begin(), text.end()));
+#else
+    return fs::u8path(text);
+#endif
+}
+
 void complain(const std::string& message) {
     // Nothing better to do if stderr is gone.
     (void)std::fprintf(stderr, "tempfile-run: %s\n", message.c_str());
@@ -48,7 +64,7 @@ fs::path make_scratch(const options& opts, std::error_code& ec) {
     tempfile::name_options names;
     names.prefix = opts.prefix;
     names.suffix = opts.suffix;
-    names.dir = opts.in_dir;
+    names.dir = path_of(opts.in_dir);
     if (!opts.make_file) return tempfile::mkdtemp(names, ec);
     // The file is closed at once: the command opens it by name, and our
     // descriptor is close-on-exec anyway.
@@ -112,25 +128,25 @@ int run(const options& opts) {
 
     std::vector<std::string> command = opts.command;
     for (std::string& word : command)
-        if (word == "{}") word = scratch.string();
+        if (word == "{}") word = text_of(scratch);
     std::string env_name = !opts.env_name.empty() ? opts.env_name : opts.make_file ? "TEMPFILE" : "TMPDIR";
 
     outcome result;
     try {
-        result = tempfile_run::run_command(command, env_name, scratch.string());
+        result = tempfile_run::run_command(command, env_name, text_of(scratch));
     } catch (const std::bad_alloc&) {
         result = {outcome::kind::spawn_failed, ENOMEM};
     }
     int status = exit_status(result, opts.command.front());
 
     if (should_keep(opts, result, status)) {
-        complain("kept " + scratch.string());
+        complain("kept " + text_of(scratch));
         return status;
     }
     tempfile::remove_tree(scratch, ec);
     // The command's status still wins: a script must see its command's
     // failure, and the message says what was left.
-    if (ec) complain("cannot remove " + scratch.string() + ": " + ec.message());
+    if (ec) complain("cannot remove " + text_of(scratch) + ": " + ec.message());
     return status;
 }
 
@@ -139,7 +155,17 @@ int run(const options& opts) {
 int main(int argc, char** argv) {
     options opts;
     std::string error;
-    if (!tempfile_run::parse_options(argc, argv, opts, error)) {
+    std::vector<std::string> words;
+    std::vector<char*> word_pointers;
+    try {
+        words = tempfile_run::arguments(argc, argv);
+        for (std::string& word : words) word_pointers.push_back(word.data());
+        word_pointers.push_back(nullptr);
+    } catch (const std::exception& e) {
+        complain(e.what());
+        return exit_own_failure;
+    }
+    if (!tempfile_run::parse_options(static_cast<int>(words.size()), word_pointers.data(), opts, error)) {
         complain(error);
         return exit_usage;
     }
