@@ -20,6 +20,11 @@ mkdir -p "$out"
 # console program needs neither), no debug chatter on stderr.
 export WINEPREFIX=$out/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 wine_cmd=$(command -v wine || command -v wine64)
+# Debian's wineserver makes its socket directory with mkdtemp in
+# ${TMPDIR:-/tmp}/wine-XXXXXX and never removes it: note which exist now, so
+# that the ones this run adds can go at the end.
+wine_tmp=${TMPDIR:-/tmp}
+wine_dirs_before=$(ls -d "$wine_tmp"/wine-?????? 2>/dev/null)
 
 echo "== windows: configure and build ($out)"
 if ! cmake -S "$root" -B "$out/build" -G "Unix Makefiles" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmake" \
@@ -90,9 +95,13 @@ done
 
 # Waits for this prefix's wineserver to finish, so nothing outlives the run.
 command -v wineserver >/dev/null && wineserver -w
+for d in "$wine_tmp"/wine-??????; do
+  [ -d "$d" ] && [ -O "$d" ] || continue
+  grep -qxF "$d" <<<"$wine_dirs_before" || rm -rf -- "$d"
+done
 
 echo
 for f in "${failures[@]}"; do echo "FAILED: windows $f"; done
-echo "windows: $skipped tests skipped (reasons above; see docs/windows.md)"
+echo "windows: $skipped tests skipped (reasons above; README.md's Windows section lists them)"
 echo "windows: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
