@@ -21,16 +21,8 @@ using tempfile_test::list_dir;
 using tempfile_test::make_dir_for_nobody;
 using tempfile_test::run_as_nobody;
 using tempfile_test::test_dir;
+using tempfile_test::touch;
 using tempfile_test::write_text;
-
-// Makes an empty file. mknod is one call where the OS allows it for regular
-// files (Linux); closing a new file is slow on some file systems.
-void touch(const fs::path& p) {
-#ifdef __linux__
-    if (::mknod(p.c_str(), S_IFREG | 0600, 0) == 0) return;
-#endif
-    tempfile_test::write_text(p, "");
-}
 
 void set_mode(const fs::path& p, unsigned mode) {
     if (::chmod(p.c_str(), mode) != 0) throw std::system_error(errno, std::generic_category(), p.string());

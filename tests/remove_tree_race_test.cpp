@@ -28,16 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 using tempfile_test::list_dir;
 using tempfile_test::test_dir;
+using tempfile_test::touch;
 using tempfile_test::write_text;
-
-// Makes an empty file. mknod is one call where the OS allows it for regular
-// files (Linux); closing a new file is slow on some file systems.
-void touch(const fs::path& p) {
-#ifdef __linux__
-    if (::mknod(p.c_str(), S_IFREG | 0600, 0) == 0) return;
-#endif
-    tempfile_test::write_text(p, "");
-}
 
 #ifdef __linux__  // the races below need renameat2(RENAME_EXCHANGE)
 // What a naive recursive delete does: decide by lstat, then act through the

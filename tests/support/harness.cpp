@@ -166,6 +166,13 @@ void write_text(const fs::path& path, const std::string& content) {
     if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
+void touch(const fs::path& path) {
+#ifdef __linux__
+    if (::mknod(path.c_str(), S_IFREG | 0600, 0) == 0) return;
+#endif
+    write_text(path, "");
+}
+
 std::string read_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("cannot read " + path.string());

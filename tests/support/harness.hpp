@@ -19,6 +19,9 @@ std::vector<std::string> list_dir(const fs::path& dir);
 
 /// Writes `content` to `path` (created or truncated), throws on failure.
 void write_text(const fs::path& path, const std::string& content);
+/// Makes an empty file at `path` (created or truncated), throws on failure.
+/// On Linux one mknod call, so that trees of 100,000 files build quickly.
+void touch(const fs::path& path);
 /// The whole content of `path`, throws on failure.
 std::string read_text(const fs::path& path);
 
