@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // remove_tree against its peers: `rm -rf`, std::filesystem::remove_all and
 // Python's shutil.rmtree, on a wide tree (files in directories) and a deep
 // chain. Each run builds a fresh tree per remover (not timed), and the
@@ -228,16 +229,24 @@ options parse(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         const char* value = argv[i + 1];
-        if (flag == "--runs") o.runs = std::atoi(value);
-        else if (flag == "--dirs") o.dirs = std::atoi(value);
-        else if (flag == "--files") o.files = std::atoi(value);
-        else if (flag == "--depth") o.depth = std::atoi(value);
-        else if (flag == "--nofile") o.nofile = static_cast<rlim_t>(std::atol(value));
-        else if (flag == "--in") o.in = value;
-        else if (flag == "--only") o.only = value;
+        if (flag == "--runs")
+            o.runs = std::atoi(value);
+        else if (flag == "--dirs")
+            o.dirs = std::atoi(value);
+        else if (flag == "--files")
+            o.files = std::atoi(value);
+        else if (flag == "--depth")
+            o.depth = std::atoi(value);
+        else if (flag == "--nofile")
+            o.nofile = static_cast<rlim_t>(std::atol(value));
+        else if (flag == "--in")
+            o.in = value;
+        else if (flag == "--only")
+            o.only = value;
         else {
-            std::fprintf(stderr, "usage: remove_tree_bench [--runs N] [--dirs N] [--files N] [--depth N] "
-                                 "[--nofile N] [--in DIR] [--only wide|chain]\n");
+            std::fprintf(stderr,
+                         "usage: remove_tree_bench [--runs N] [--dirs N] [--files N] [--depth N] "
+                         "[--nofile N] [--in DIR] [--only wide|chain]\n");
             std::exit(2);
         }
     }
@@ -267,10 +276,12 @@ int main(int argc, char** argv) {
     std::printf("rm -rf on a missing path (process start alone): %.4f s median\n", median(spawn));
 
     if (o.only.empty() || o.only == "wide") {
-        bench_tree("wide", [&](const fs::path& root) { make_wide(root, o); }, o);
+        bench_tree(
+            "wide", [&](const fs::path& root) { make_wide(root, o); }, o);
     }
     if (o.only.empty() || o.only == "chain") {
-        bench_tree("chain", [&](const fs::path& root) { make_chain(root, o); }, o);
+        bench_tree(
+            "chain", [&](const fs::path& root) { make_chain(root, o); }, o);
     }
     return 0;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Small trees, where the cost per call shows: an empty directory (one rmdir
 // for remove_tree) and a directory of a few files, against
 // std::filesystem::remove_all. Tree building is excluded from the timing.

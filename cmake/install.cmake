@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Installs the library, headers, the CMake package tempfile::tempfile and tempfile.pc.
 include(CMakePackageConfigHelpers)
 install(TARGETS tempfile EXPORT tempfileTargets

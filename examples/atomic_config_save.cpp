@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Saving a configuration file atomically: readers see the old file or the new
 // one, whole, never half of each, even if the program dies mid-write.
 #include <tempfile/tempfile.hpp>

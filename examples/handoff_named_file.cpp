@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Handing a named temporary file to another process. With
 // delete_on_close = false, close() keeps the file, so the child can open it by
 // name (on Windows an open temporary file cannot be reopened: Python's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A multi-step pipeline that needs scratch space: every step writes into one
 // private directory, and the whole tree goes when the directory's owner does,
 // even when a step throws. No rmdir-on-a-non-empty-directory, no orphans.

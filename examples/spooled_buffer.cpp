@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A buffer that stays in memory while it is small and spills to an unnamed
 // temporary file when it grows, keeping its content and position.
 #include <tempfile/tempfile.hpp>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds tempfile (static or shared), installs it into a private prefix, then
 # builds and runs the consumer projects of tests/consumers/ each way:
 # find_package after install, add_subdirectory, FetchContent, pkg-config.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs, with apt-get, whichever of the named Debian packages are missing.
 # Does nothing (and needs no network) when all are there already.
 set -euo pipefail

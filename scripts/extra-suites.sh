@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by scripts/test.sh (it uses run_suite's totals): the Windows suite,
 # cross-compiled with mingw-w64 and run under Wine.
 run_windows_suite() {

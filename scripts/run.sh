@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The main job: build the library, the examples and tempfile-run (Release),
 # then run every example and tempfile-run on a real command.
 set -euo pipefail

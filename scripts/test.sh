@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds and runs every test: the GoogleTest suite in several configurations
 # (GCC static C++17; portable POSIX, shared, C++20; clang with libc++), then the consumer
 # projects (find_package, add_subdirectory, FetchContent, pkg-config), and

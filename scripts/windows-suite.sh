@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The Windows suite: cross-compiles the library, tempfile-run (when its
 # Windows supervisor exists), the examples and every test with mingw-w64
 # (GoogleTest built from /usr/src/googletest by the same toolchain), then

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // atomic_file: write beside the target, then replace it whole. The temporary
 // lives in the target's directory, since a rename is atomic only within one
 // file system.

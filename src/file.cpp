@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tempfile::file: an owned handle, the raw calls on it, and the buffered
 // stream that shares its one position.
 #include <tempfile/file.hpp>

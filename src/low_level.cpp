@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // mkstemp, mkdtemp and mktemp: one exclusive creation each, through the
 // shared retry loop; what they make belongs to the caller.
 #include "names_internal.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // named_temporary_file: Python 3.12's NamedTemporaryFile with an owner in
 // place of `with`. Create and destroy cost open, close and unlink, nothing more.
 #include <tempfile/named_temporary_file.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The random part of every name, the checks on prefix and suffix, and the
 // bounded retry loop that turns a collision into another try.
 #include "names_internal.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Portable naming and creation shared by every maker of temporary things:
 // the random part of a name, the checks on prefix and suffix, where a thing

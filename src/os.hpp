@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The operating system, behind one narrow seam. Portable code (src/*.cpp)
 // calls only this; src/posix/ and src/windows/ implement it, one chosen by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The process-wide list of what live owners would delete, for the signal
 // handler of enable_signal_cleanup(). Every owner registers at birth, enabled

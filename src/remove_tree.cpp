@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The public remove_tree: the hardened walk lives behind the OS seam
 // (src/posix/remove_tree_posix.cpp); here only the two ways to fail.
 #include <tempfile/remove_tree.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The registry of live owners that enable_signal_cleanup()'s handler walks.
 // Portable: the handler itself, which is the operating system's business,
 // lives in src/posix/signal_cleanup_posix.cpp.

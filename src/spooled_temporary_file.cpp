@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // spooled_temporary_file: bytes in memory until Python's rollover rule moves
 // them to a temporary_file. The stream's device dispatches to whichever holds
 // the data, so one std::iostream serves before and after the rollover.

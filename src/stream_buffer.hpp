@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The buffered std::streambuf behind file::stream() and
 // spooled_temporary_file::stream(). It works on an abstract device so that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gettempdir(): where temporary things go when the caller does not say,
 // decided once per process (or per set_tempdir) and probed, not guessed.
 #include "names_internal.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // temporary_directory: Python's TemporaryDirectory with an owner in place of
 // `with`; the removal itself is os::remove_tree (plain rmdir first, so an
 // empty directory costs mkdir and rmdir only).

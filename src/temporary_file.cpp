@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // temporary_file: an open file without a name. O_TMPFILE where the directory's
 // file system has it, else a name that is unlinked at once.
 #include <tempfile/temporary_file.hpp>

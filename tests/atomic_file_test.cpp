@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // atomic_file: the target is replaced whole or not at all, keeps its mode,
 // and no temporary is ever left behind.
 #include "harness.hpp"

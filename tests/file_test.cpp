@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tempfile::file: the raw calls, the stream, and the one position they share.
 #include "harness.hpp"
 #include "os.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fork(): an owner made in the parent deletes nothing when a child destroys
 // its copy, yet the child still closes its copy of the descriptor.
 #ifndef _WIN32  // fork() has no Windows counterpart (fork_generation() is always 0 there)

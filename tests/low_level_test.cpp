@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // mkstemp, mkdtemp, mktemp: a port of CPython's TestMkstempInner,
 // TestMkstemp, TestMkdtemp, TestMktemp and TestBadTempdir.
 #include "harness.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // named_temporary_file: CPython's TestNamedTemporaryFile (3.12 semantics:
 // delete, delete_on_close, keep), plus persist, moves and chdir from Rust's
 // tempfile crate.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The naming core (src/names.cpp): a port of CPython's TestRandomNameSequence
 // and TestGetCandidateNames, plus the option checks and the retry loop,
 // tested directly since no public call can force a collision.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The POSIX OS layer (src/posix/*.cpp) through its seam, src/os.hpp: each
 // call's promise, including the errors the portable code relies on.
 // Built also with -DTEMPFILE_PORTABLE_POSIX=ON, where the generic paths run.

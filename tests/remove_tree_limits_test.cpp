@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: MIT
 // remove_tree at the limits: depth far beyond PATH_MAX under a tight
 // descriptor limit, and a wide tree of 100,000 files.
-#ifndef _WIN32  // descriptor limits (setrlimit) are POSIX; windows_remove_tree_test.cpp checks the bounded handles
+#ifndef _WIN32  // descriptor limits (setrlimit) are POSIX; windows_remove_tree_test.cpp checks the bounded
+                // handles
 #include "harness.hpp"
 
 #include <tempfile/remove_tree.hpp>
@@ -63,7 +65,8 @@ void set_descriptor_limit(rlim_t n) {
     struct rlimit lim;
     ::getrlimit(RLIMIT_NOFILE, &lim);
     lim.rlim_cur = n;
-    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) throw std::system_error(errno, std::generic_category(), "setrlimit");
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0)
+        throw std::system_error(errno, std::generic_category(), "setrlimit");
 }
 
 int report(std::uintmax_t removed, std::uintmax_t expected, const std::error_code& ec) {

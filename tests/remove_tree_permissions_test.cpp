@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: MIT
 // remove_tree and permissions: modes that block removal are reset through
 // handles, as root and as an ordinary owner (uid 65534); what cannot be
 // removed is named in the error, and everything else still goes.
-#ifndef _WIN32  // POSIX permission bits and uid 65534; windows_remove_tree_test.cpp covers read-only attributes
+#ifndef _WIN32  // POSIX permission bits and uid 65534; windows_remove_tree_test.cpp covers read-only
+                // attributes
 #include "harness.hpp"
 
 #include <tempfile/remove_tree.hpp>

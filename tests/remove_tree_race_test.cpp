@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // remove_tree while the tree changes under it: an attacker swapping a
 // directory for a link out of the tree (the CVE-2022-21658 race), moving a
 // directory out while its ancestors' handles are closed, and another thread
@@ -92,7 +93,8 @@ race_outcome run_swap_race(const remover& remove, int iterations) {
         std::atomic<int> swaps{0};
         std::thread attacker([&] {
             while (!stop.load(std::memory_order_relaxed))
-                if (::renameat2(AT_FDCWD, sub.c_str(), AT_FDCWD, attack.c_str(), RENAME_EXCHANGE) == 0) ++swaps;
+                if (::renameat2(AT_FDCWD, sub.c_str(), AT_FDCWD, attack.c_str(), RENAME_EXCHANGE) == 0)
+                    ++swaps;
         });
         while (swaps.load() < 2) std::this_thread::yield();  // it is running
         const int swaps_before = swaps.load();
@@ -165,7 +167,8 @@ TEST(RemoveTreeRace, MovingADirectoryOutWhileItsAncestorsAreClosedDeletesNothing
         int swaps_total = 0;
         for (int it = 0; it < 50; ++it) {
             for (int i = 0; i < 20; ++i)
-                if (!fs::exists(outside / ("f" + std::to_string(i)))) touch(outside / ("f" + std::to_string(i)));
+                if (!fs::exists(outside / ("f" + std::to_string(i))))
+                    touch(outside / ("f" + std::to_string(i)));
             fs::create_directory(outside / "decoy");
             fs::path p = tree;
             fs::path swapped;

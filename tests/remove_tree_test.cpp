@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // remove_tree: what it removes, what it leaves, what it counts.
 #include "harness.hpp"
 

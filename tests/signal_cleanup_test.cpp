@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // enable_signal_cleanup(): every test runs the signal in a fork()ed child, so
 // that the handler (process-wide, for good) never touches the test program.
 #ifndef _WIN32  // the tests fork and send POSIX signals; Windows console control events are untested

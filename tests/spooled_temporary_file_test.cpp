@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // spooled_temporary_file: CPython's TestSpooledTemporaryFile
 // (Lib/test/test_tempfile.py) ported, plus the stream across the rollover.
 #include "harness.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The portable streambuf on a device in memory: newline translation forced
 // on (as Windows text mode has it), and what settling costs the device.
 #include "stream_buffer.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gettempdir, set_tempdir, gettempprefix: a port of CPython's
 // TestGetDefaultTempdir, TestCandidateTempdirList, TestGetTempDir and
 // TestGetTempPrefix. The harness points $TMPDIR, $TEMP, $TMP and

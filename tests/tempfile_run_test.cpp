@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tempfile-run (tools/), driven as a user drives it: the real binary in a
 // subprocess, pipes for its standard streams, real signals, and a pseudo
 // terminal for Ctrl-C. Every run makes its things in the test's private

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tempfile-run on Windows (under Wine in CI), driven as a user drives it: the
 // real tempfile-run.exe started with CreateProcessW, and this executable
 // started again by it as the command (--tempfile-run-child=MODE), which
@@ -84,7 +85,8 @@ void child_report(int argc, wchar_t** argv) {
 }
 
 bool make_read_only_file(const std::wstring& path) {
-    HANDLE h = ::CreateFileW(path.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_READONLY, nullptr);
+    HANDLE h =
+        ::CreateFileW(path.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_READONLY, nullptr);
     if (h == INVALID_HANDLE_VALUE) return false;
     ::CloseHandle(h);
     return true;
@@ -99,7 +101,8 @@ struct child_dispatch {
         std::wstring mode = argv[1] + std::wcslen(child_flag);
         if (mode.rfind(L"readonly:", 0) == 0) {
             std::wstring dir = environment(L"TMPDIR");
-            if (!make_read_only_file(dir + L"\\read-only") || !::CreateDirectoryW((dir + L"\\sub").c_str(), nullptr) ||
+            if (!make_read_only_file(dir + L"\\read-only") ||
+                !::CreateDirectoryW((dir + L"\\sub").c_str(), nullptr) ||
                 !make_read_only_file(dir + L"\\sub\\also read-only"))
                 ::ExitProcess(92);
         }
@@ -109,7 +112,9 @@ struct child_dispatch {
             ::ExitProcess(93);
         }
         std::size_t colon = mode.find(L':');
-        ::ExitProcess(colon == std::wstring::npos ? 94 : static_cast<UINT>(std::wcstoul(&mode[colon + 1], nullptr, 10)));
+        ::ExitProcess(colon == std::wstring::npos
+                          ? 94
+                          : static_cast<UINT>(std::wcstoul(&mode[colon + 1], nullptr, 10)));
     }
 } dispatch;
 
@@ -127,8 +132,8 @@ std::wstring tool_path() {
     std::string unix_path = TEMPFILE_RUN_PATH;
     if (unix_path.empty() || unix_path[0] != '/') return fs::path(unix_path).wstring();
     using to_dos = wchar_t*(__cdecl*)(const char*);
-    auto convert = reinterpret_cast<to_dos>(
-        reinterpret_cast<void (*)()>(::GetProcAddress(::GetModuleHandleW(L"kernel32.dll"), "wine_get_dos_file_name")));
+    auto convert = reinterpret_cast<to_dos>(reinterpret_cast<void (*)()>(
+        ::GetProcAddress(::GetModuleHandleW(L"kernel32.dll"), "wine_get_dos_file_name")));
     if (convert == nullptr) return fs::path(unix_path).wstring();
     wchar_t* dos = convert(unix_path.c_str());
     if (dos == nullptr) return fs::path(unix_path).wstring();
@@ -162,8 +167,8 @@ void append_quoted(std::wstring& line, const std::wstring& word) {
 /// An inheritable handle to a new file, for a standard stream.
 HANDLE inheritable_file(const fs::path& path) {
     SECURITY_ATTRIBUTES inherit{sizeof inherit, nullptr, TRUE};
-    HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit,
-                             CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+    HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                             &inherit, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
     if (h == INVALID_HANDLE_VALUE) win_test::fail("CreateFileW", ::GetLastError());
     return h;
 }
@@ -207,8 +212,8 @@ public:
         startup.hStdOutput = out;
         startup.hStdError = err;
         PROCESS_INFORMATION info{};
-        BOOL ok = ::CreateProcessW(nullptr, line.data(), nullptr, nullptr, TRUE, flags, nullptr, nullptr, &startup,
-                                   &info);
+        BOOL ok = ::CreateProcessW(nullptr, line.data(), nullptr, nullptr, TRUE, flags, nullptr, nullptr,
+                                   &startup, &info);
         DWORD error = ::GetLastError();
         ::CloseHandle(out);
         ::CloseHandle(err);
@@ -326,9 +331,11 @@ TEST(TempfileRunWindows, ExportsAPrivateDirectoryAsTmpdirAndInPlaceOfBraces) {
 }
 
 TEST(TempfileRunWindows, ArgumentsNeedingQuotesAndNonAsciiPassThroughUnchanged) {
-    std::vector<std::wstring> tricky{L"", L"two words", L"quote\"inside", L"trailing\\", L"dir with\\",
-                                     L"back\\\\\"slash", L"tab\there", L"caf\u00e9 \u65e5\u672c"};
-    tool_process tool(std::vector<std::wstring>{L"--prefix", L"with space-", L"--"} + child(L"exit:0", tricky));
+    std::vector<std::wstring> tricky{
+        L"",           L"two words",       L"quote\"inside", L"trailing\\",
+        L"dir with\\", L"back\\\\\"slash", L"tab\there",     L"caf\u00e9 \u65e5\u672c"};
+    tool_process tool(std::vector<std::wstring>{L"--prefix", L"with space-", L"--"} +
+                      child(L"exit:0", tricky));
     ASSERT_EQ(tool.finish(), 0u) << tool.err();
     report r = tool.read_report();
     ASSERT_EQ(r.args.size(), tricky.size()) << "stderr: " << tool.err();
@@ -347,7 +354,8 @@ TEST(TempfileRunWindows, EnvOptionNamesTheVariable) {
 }
 
 TEST(TempfileRunWindows, FileOptionMakesAnEmptyFileExportedAsTempfile) {
-    tool_process tool(std::vector<std::wstring>{L"--file", L"--suffix", L".txt", L"--"} + child(L"hold", {L"{}"}));
+    tool_process tool(std::vector<std::wstring>{L"--file", L"--suffix", L".txt", L"--"} +
+                      child(L"hold", {L"{}"}));
     ASSERT_TRUE(tool.wait_for_report()) << tool.err();
     report r = tool.read_report();
     fs::path made = from_utf8(r.tempfile);
@@ -414,7 +422,8 @@ TEST(TempfileRunWindows, KillingTheToolKillsTheCommandThroughItsJob) {
 
 TEST(TempfileRunWindows, CtrlBreakEndsTheCommandAndTheToolCleansUp) {
     if (win_test::under_wine())
-        GTEST_SKIP() << "Wine without a terminal delivers no console control events (GenerateConsoleCtrlEvent)";
+        GTEST_SKIP()
+            << "Wine without a terminal delivers no console control events (GenerateConsoleCtrlEvent)";
     // A process group of its own (tempfile-run and its command), so that
     // the event reaches them only.
     tool_process tool(std::vector<std::wstring>{L"--"} + child(L"hold"), CREATE_NEW_PROCESS_GROUP);
@@ -461,8 +470,11 @@ TEST(TempfileRunWindows, CommandThatCannotBeExecutedExits126AndLeavesNothing) {
 }
 
 TEST(TempfileRunWindows, UsageErrorsExit2WithOneLineAndCreateNothing) {
-    const std::vector<std::vector<std::wstring>> cases{
-        {}, {L"--"}, {L"--no-such-option", L"--", L"cmd"}, {L"--in", (test_dir() / L"missing").wstring(), L"--", L"cmd"}};
+    const std::vector<std::vector<std::wstring> > cases{
+        {},
+        {L"--"},
+        {L"--no-such-option", L"--", L"cmd"},
+        {L"--in", (test_dir() / L"missing").wstring(), L"--", L"cmd"}};
     for (const auto& args : cases) {
         tool_process tool(args);
         EXPECT_EQ(tool.finish(), 2u);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // temporary_directory: CPython's TestTemporaryDirectory (symlinks inside,
 // every mode, explicit and repeated cleanup, delete=False, ignore_cleanup_errors),
 // plus moves, chdir and the factory from Rust's tempfile crate.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // temporary_file: CPython's TestTemporaryFile, plus persist() and the
 // factory from Rust's tempfile crate.
 #include "harness.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows only: the tree removal's Windows duties: read-only entries,
 // reparse points removed and never followed, handles bounded at depth,
 // entries held open by others.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows only: the owner-only DACL that replaces POSIX's 0600/0700 (CPython's
 // fix for CVE-2024-4030, without its gh-157876 regression for elevated
 // processes: the grant goes to the token's user, not to its owner).

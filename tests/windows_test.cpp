@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows only: what the seed promises there, checked against the real OS
 // (under Wine in CI): delete-on-close, another process opening a closed
 // file, wide names, collisions with directories, handles not inherited.

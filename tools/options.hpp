@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // tempfile-run's command line, parsed without touching the file system, so
 // that a usage error can never leave anything behind.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Running the command as a supervised child: the only platform-specific part
 // of tempfile-run. supervise_posix.cpp implements it with fork/execvp, a

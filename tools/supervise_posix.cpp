@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX supervision: fork + execvp, signals turned into events on a
 // self-pipe (so that the wait loop does no work inside a handler), and
 // waitpid on the direct child only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows supervision: CreateProcessW of a command line quoted as the C
 // runtime parses it back, the child in a job object that kills it (and
 // everything it starts) when tempfile-run's last handle to the job closes,
@@ -192,8 +193,8 @@ outcome run_command(const std::vector<std::string>& command, const std::string& 
     // Handles inherited: the standard handles may be pipes, which a child
     // can use only if it inherits them. Ours are all non-inheritable.
     // Suspended until it is in the job, so that nothing it starts escapes.
-    if (!::CreateProcessW(nullptr, line.data(), nullptr, nullptr, TRUE, CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT,
-                          nullptr, nullptr, &startup, &info)) {
+    if (!::CreateProcessW(nullptr, line.data(), nullptr, nullptr, TRUE,
+                          CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT, nullptr, nullptr, &startup, &info)) {
         DWORD error = ::GetLastError();
         if (error == ERROR_NOT_ENOUGH_MEMORY || error == ERROR_OUTOFMEMORY)
             return {outcome::kind::spawn_failed, ENOMEM};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tempfile-run: runs a command with a private temporary directory (or file)
 // and removes it afterwards, however the command ended. See tempfile-run.1.
 #include "options.hpp"

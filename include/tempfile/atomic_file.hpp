@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 /// tempfile::atomic_file — the atomic-save pattern: write beside the target,
 /// then replace it whole.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 /// tempfile::file — an open file that is owned: closed, never deleted, when
 /// its owner ends. Every owner of a temporary file derives from it.
@@ -33,7 +34,7 @@ public:
 #ifdef _WIN32
     using native_handle_type = void*;  ///< a HANDLE
 #else
-    using native_handle_type = int;    ///< a file descriptor
+    using native_handle_type = int;  ///< a file descriptor
 #endif
     /// A handle value that owns nothing: -1, or INVALID_HANDLE_VALUE.
     static native_handle_type invalid_handle() noexcept;
@@ -102,7 +103,9 @@ protected:
     virtual void after_close() {}
     /// Hands the stream's buffered state to the OS (see the class comment).
     void settle_stream() const;
-    bool text_mode() const noexcept { return text_; }
+    bool text_mode() const noexcept {
+        return text_;
+    }
 
 private:
     void close_handle() noexcept;

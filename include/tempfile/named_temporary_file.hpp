@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 /// tempfile::named_temporary_file — a file with a visible name, deleted for you.
 #include <tempfile/export.hpp>
@@ -18,8 +19,8 @@ struct registry_entry;
 /// named_temporary_file f({.suffix = ".csv", .keep = true}).
 struct named_file_options {
     std::string prefix = "tmp";   ///< no path separator, no NUL
-    std::string suffix{};          ///< same rule
-    fs::path dir{};                ///< empty: gettempdir(); relative: made absolute
+    std::string suffix{};         ///< same rule
+    fs::path dir{};               ///< empty: gettempdir(); relative: made absolute
     bool keep = false;            ///< Python's delete=False: never deleted for you
     bool delete_on_close = true;  ///< false: close() keeps the file, the owner's end deletes it
     bool text = false;            ///< newline translation where the platform has one
@@ -84,9 +85,9 @@ private:
     void destroy() noexcept;
 
     fs::path path_;
-    bool armed_ = false;            // the owner's end (or close) deletes the file
+    bool armed_ = false;  // the owner's end (or close) deletes the file
     bool delete_on_close_ = true;
-    std::uint64_t generation_ = 0;  // fork generation that made it: a child deletes nothing
+    std::uint64_t generation_ = 0;                    // fork generation that made it: a child deletes nothing
     detail::registry_entry* registration_ = nullptr;  // what the signal handler would remove
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 /// Where temporary things go, and the low-level calls whose result the
 /// caller owns: gettempdir, mkstemp, mkdtemp, mktemp.
@@ -78,6 +79,7 @@ TEMPFILE_API fs::path mkdtemp(const name_options& options, std::error_code& ec);
 /// Returns a name that did not exist when checked, and creates nothing.
 /// Another process can take the name before you use it: use mkstemp.
 [[deprecated("race-prone: use mkstemp")]] TEMPFILE_API fs::path mktemp(const name_options& options = {});
-[[deprecated("race-prone: use mkstemp")]] TEMPFILE_API fs::path mktemp(const name_options& options, std::error_code& ec);
+[[deprecated("race-prone: use mkstemp")]] TEMPFILE_API fs::path mktemp(const name_options& options,
+                                                                       std::error_code& ec);
 
 }  // namespace tempfile

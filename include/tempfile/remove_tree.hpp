@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 /// Hardened recursive removal, and the process-wide signal safety net.
 #include <tempfile/export.hpp>

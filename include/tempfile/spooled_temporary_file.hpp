@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 /// tempfile::spooled_temporary_file — memory until it grows, then a temporary_file.
 #include <tempfile/export.hpp>

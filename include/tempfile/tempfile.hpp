@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 /// tempfile — secure, unique, self-cleaning temporary files and directories.
 /// This header brings in the whole public API; each piece also has its own.

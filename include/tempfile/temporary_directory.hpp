@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 /// tempfile::temporary_directory — a private directory removed with all it holds.
 #include <tempfile/export.hpp>
@@ -15,11 +16,11 @@ struct registry_entry;
 
 /// Options of temporary_directory. Flat, as named_file_options.
 struct directory_options {
-    std::string prefix = "tmp";         ///< no path separator, no NUL
+    std::string prefix = "tmp";          ///< no path separator, no NUL
     std::string suffix{};                ///< same rule
     fs::path dir{};                      ///< empty: gettempdir(); relative: made absolute
-    bool keep = false;                  ///< Python's delete=False: never removed for you
-    bool ignore_cleanup_errors = false; ///< cleanup removes all it can and reports nothing
+    bool keep = false;                   ///< Python's delete=False: never removed for you
+    bool ignore_cleanup_errors = false;  ///< cleanup removes all it can and reports nothing
 };
 
 /// Python's TemporaryDirectory: made as mkdtemp makes directories (0700;
@@ -67,10 +68,10 @@ private:
     void cleanup(std::error_code& ec, fs::path* failed) noexcept;
 
     fs::path path_;
-    bool owned_ = false;            // cleanup() removes it: false once kept or cleaned
-    bool remove_at_end_ = false;    // the destructor removes it: false with options.keep
+    bool owned_ = false;          // cleanup() removes it: false once kept or cleaned
+    bool remove_at_end_ = false;  // the destructor removes it: false with options.keep
     bool ignore_cleanup_errors_ = false;
-    std::uint64_t generation_ = 0;  // fork generation that made it
+    std::uint64_t generation_ = 0;                    // fork generation that made it
     detail::registry_entry* registration_ = nullptr;  // what the signal handler would remove
 };
 

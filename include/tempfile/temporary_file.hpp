@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 /// tempfile::temporary_file — a file with no name that vanishes when closed.
 #include <tempfile/export.hpp>

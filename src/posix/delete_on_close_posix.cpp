@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX has no delete-on-close flag (has_delete_on_close() is false), so
 // there is nothing to cancel.
 #include "os.hpp"

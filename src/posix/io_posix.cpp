@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX I/O on an open descriptor behind src/os.hpp: one system call each,
 // retried only when a signal interrupted it.
 #include "os.hpp"

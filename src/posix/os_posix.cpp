@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX creation, removal, renaming and linking behind src/os.hpp.
 // Linux-only calls sit under TEMPFILE_LINUX, macOS-only ones under
 // TEMPFILE_MACOS; everything else is what the BSDs and the portable build run.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Handles and permission fixes for the POSIX tree removal: every call here is
 // relative to a directory handle, so a name swapped for a symbolic link
 // mid-walk can never redirect it.

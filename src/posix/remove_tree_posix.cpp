@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The POSIX half of remove_tree (see tempfile/remove_tree.hpp for what it
 // guarantees). The root is resolved through its path once: its parent is
 // opened, and from then on every call is relative to an open directory
@@ -9,8 +10,8 @@
 // a ".." that is no longer the directory we left (the child was moved, by
 // rename or RENAME_EXCHANGE) is never used: the walk starts over from the
 // root, whose handle it never lets go. gnulib's fts checks ".." the same way.
-#include "os.hpp"
 #include "posix/remove_tree_posix.hpp"
+#include "os.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -43,14 +44,14 @@ constexpr std::size_t no_frame = static_cast<std::size_t>(-1);
 
 /// One directory on the way from the root to where the walk is.
 struct frame {
-    dir_stream dir;                   // empty while closed to bound the handles held
-    std::string name;                 // in the parent
-    dev_t dev = 0;                    // identity, noted when the stream was closed
+    dir_stream dir;    // empty while closed to bound the handles held
+    std::string name;  // in the parent
+    dev_t dev = 0;     // identity, noted when the stream was closed
     ino_t ino = 0;
     bool identity_known = false;
-    bool mode_fixed = false;          // u+rwx already tried
-    bool rescanning = false;          // read again from the start: skip `failed`
-    bool incomplete = false;          // something inside could not be removed
+    bool mode_fixed = false;  // u+rwx already tried
+    bool rescanning = false;  // read again from the start: skip `failed`
+    bool incomplete = false;  // something inside could not be removed
     int attempts_left = 0;
     std::vector<std::string> failed;  // entries here that could not be removed
 };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Pieces of the POSIX tree removal (remove_tree_posix.cpp): owned handles and
 // the few calls that need care, each working relative to a directory handle.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // enable_signal_cleanup() on POSIX: a handler for SIGINT, SIGTERM and SIGHUP
 // that removes every live owner's file and tree with async-signal-safe calls
 // only (no allocation, no lock, no stdio, no opendir), then lets the signal

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX randomness, fork generations and the environment behind src/os.hpp.
 #include "os.hpp"
 #include "posix/unique_fd.hpp"

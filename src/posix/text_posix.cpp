@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // POSIX files have no text mode: "\n" is the newline on disk as in memory.
 #include "os.hpp"
 

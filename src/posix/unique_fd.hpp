@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The one owner of a file descriptor inside the POSIX layer, so that no
 // error path needs its own close(); and the one way to turn errno into an

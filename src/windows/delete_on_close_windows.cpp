@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Cancelling FILE_FLAG_DELETE_ON_CLOSE on an open file (see os.hpp).
 //
 // Windows 10 1809 and later clear the flag in place. Elsewhere the flag

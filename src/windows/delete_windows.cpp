@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Deleting an open file by its handle: the one step that the tree removal
 // and remove_file share.
 #include "windows/win32.hpp"

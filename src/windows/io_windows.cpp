@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Win32 I/O on an open handle behind src/os.hpp: one call each. Handles are
 // synchronous (no FILE_FLAG_OVERLAPPED), so the OS keeps the position.
 #include "os.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ntdll entry points, looked up once (see ntdll.hpp).
 #include "windows/ntdll.hpp"
 

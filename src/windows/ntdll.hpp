@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The few native calls the Windows layer needs beyond Win32: opening a name
 // relative to an open directory handle (Win32 has no openat), and the

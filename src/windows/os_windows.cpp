@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Win32 creation, removal and renaming behind src/os.hpp. Paths are wide
 // throughout: fs::path::native() is std::wstring here, so a name with any
 // Unicode character reaches the OS as it is.

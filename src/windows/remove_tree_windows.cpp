@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The hardened tree removal on Windows (see tempfile/remove_tree.hpp).
 // Every entry is opened relative to its parent's open handle (NtCreateFile
 // with a RootDirectory: Win32 has no openat) and with FILE_OPEN_REPARSE_POINT,

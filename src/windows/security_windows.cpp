@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The owner-only security descriptor of everything the Windows layer creates.
 // CPython fixed CVE-2024-4030 (mkdtemp readable by everyone under an
 // inherited DACL) with a protected DACL for the owner, SYSTEM and

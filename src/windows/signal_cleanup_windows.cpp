@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // enable_signal_cleanup() on Windows: a console control handler for Ctrl+C,
 // Ctrl+Break, closing the console, logoff and shutdown. Windows runs it on a
 // thread of its own rather than by interrupting one, so it may call what it

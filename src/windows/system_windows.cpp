@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Win32 randomness, the environment and the temporary directories behind
 // src/os.hpp.
 #include "os.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // What every file of the Windows layer shares: <windows.h>, the one owner of
 // a HANDLE, and the error conversions. Internal to src/windows/.

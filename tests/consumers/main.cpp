@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A consumer of the installed or embedded library: uses a few owners and
 // checks that they clean up. Exit 0 means the package works.
 #include <tempfile/tempfile.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness.hpp"
 
 #include <tempfile/names.hpp>
@@ -5,11 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <random>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -50,7 +51,9 @@ std::set<int> open_descriptors() {
     return fds;
 }
 #else
-std::set<int> open_descriptors() { return {}; }
+std::set<int> open_descriptors() {
+    return {};
+}
 #endif
 
 void set_env(const char* name, const std::string& value) {
@@ -73,8 +76,8 @@ std::string get_env(const char* name) {
 void make_removable(const fs::path& root) {
     std::error_code ec;
     fs::permissions(root, fs::perms::owner_all, fs::perm_options::add, ec);
-    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
+    for (auto it = fs::recursive_directory_iterator(root, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (it->is_directory(ec) && !it->is_symlink(ec))
             fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
     }
@@ -149,7 +152,9 @@ class private_directory_listener : public ::testing::EmptyTestEventListener {
 
 }  // namespace
 
-const fs::path& test_dir() { return g_test_dir; }
+const fs::path& test_dir() {
+    return g_test_dir;
+}
 
 std::vector<std::string> list_dir(const fs::path& dir) {
     std::vector<std::string> names;

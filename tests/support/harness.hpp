@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The test harness: every test runs in its own private directory (also
 // $TMPDIR, $TEMP, $TMP and set_tempdir()), and the test program fails if a

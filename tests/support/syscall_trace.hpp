@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Counting system calls: the "no wasted syscalls" rule made testable. A test
 // runs a DISABLED_ body of its own program under strace; the body marks the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Helpers for the Windows-only tests (tests/windows_*_test.cpp): header-only,
 // so that the harness library needs no Windows sources.
