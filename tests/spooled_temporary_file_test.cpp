@@ -30,6 +30,34 @@ std::string read_n(spooled_temporary_file& f, std::size_t n) {
     return s;
 }
 
+// Issue 9: with read-ahead in the stream, a failed seek used to leave the
+// position at the end of the read-ahead, in memory and on disk alike.
+TEST(SpooledTemporaryFile, FailedSeekWithStreamReadAheadMovesNothing) {
+    for (bool on_disk : {false, true}) {
+        for (std::ios::seekdir from : {std::ios::beg, std::ios::cur, std::ios::end}) {
+            spooled_temporary_file f;  // max_size 0: stays in memory unless rolled over
+            if (on_disk) f.rollover();
+            f.write(std::string(100, 'x'));
+            f.seek(0);
+            char c;
+            ASSERT_TRUE(f.stream().get(c));
+            EXPECT_THROW(f.seek(-500, from), std::system_error);
+            EXPECT_EQ(f.tell(), 1u);
+            f.stream().seekg(-500, from);
+            EXPECT_TRUE(f.stream().fail());
+            f.stream().clear();
+            EXPECT_EQ(f.tell(), 1u);
+            f.write("Y");
+            f.seek(0);
+            EXPECT_EQ(f.read_all(),
+                      "x"
+                      "Y" +
+                          std::string(98, 'x'));
+            EXPECT_EQ(f.rolled_over(), on_disk);
+        }
+    }
+}
+
 TEST(SpooledTemporaryFile, StartsInMemoryAndMakesNothingOnDisk) {
     spooled_temporary_file a;
     EXPECT_FALSE(a.rolled_over());
