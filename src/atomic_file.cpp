@@ -109,11 +109,17 @@ void atomic_file::commit(std::error_code& ec) {
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return;
     }
-    try {
-        sync();  // the data is on disk before the name points at it
-        close();
-    } catch (const std::system_error& e) {
-        ec = e.code();
+    // A write that failed (a full disk, EFBIG), even one only the stream saw
+    // and whose badbit was cleared since, means the content is not whole:
+    // publishing it would lose the old content for a truncated new one.
+    ec = write_error();
+    if (!ec) {
+        try {
+            sync();  // the data is on disk before the name points at it
+            close();
+        } catch (const std::system_error& e) {
+            ec = e.code();
+        }
     }
     if (!ec) os::rename(temporary_, target_, /*overwrite=*/true, /*write_through=*/true, ec);
     if (ec) {

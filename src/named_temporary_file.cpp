@@ -122,7 +122,9 @@ const fs::path& named_temporary_file::path() const noexcept {
 fs::path named_temporary_file::keep() {
     if (armed_ && delete_on_close_ && os::has_delete_on_close() && is_open()) {
         std::error_code ec;
+        const std::error_code lost = write_error();  // the new handle is the same file
         stop_os_deletion(*this, path_, text_mode(), ec);
+        note_write_error(lost);
         if (ec) detail::throw_error("named_temporary_file::keep", path_, ec);
     }
     armed_ = false;
@@ -151,6 +153,12 @@ void named_temporary_file::persist(const fs::path& target, bool overwrite, std::
             ec = e.code();
             return;
         }
+    }
+    // Content that lost bytes (a write failed, maybe only in the stream) is
+    // not published under the target's name; the file stays ours to delete.
+    ec = write_error();
+    if (ec) return;
+    if (is_open()) {
         // Windows would delete the file under its new name at close.
         if (armed_ && delete_on_close_ && os::has_delete_on_close()) {
             stop_os_deletion(*this, path_, text_mode(), ec);
@@ -182,6 +190,8 @@ void named_temporary_file::remove(std::error_code& ec) {
     } catch (const std::system_error& e) {
         close_error = e.code();
     }
+    // A failed write matters to whoever would read the file, and it is being deleted.
+    if (close_error == write_error()) close_error.clear();
     if (!path_.empty()) os::remove_file(path_, ec);  // already gone (a second remove()) is fine
     detail::unregister_owned(registration_);
     if (!ec) ec = close_error;

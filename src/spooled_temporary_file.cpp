@@ -233,7 +233,13 @@ void spooled_temporary_file::close() {
     // more, and flushing could roll over only to delete the file at once.
     std::unique_ptr<state> s = std::move(state_);
     s->stream.reset();
-    if (s->disk) s->disk->close();
+    if (!s->disk) return;
+    // The file vanishes at close: what its close() reports (a write that
+    // failed, a delayed write error) concerns data nobody can read any more.
+    try {
+        s->disk->close();
+    } catch (const std::system_error&) {
+    }
 }
 
 bool spooled_temporary_file::is_open() const noexcept {

@@ -121,16 +121,18 @@ void temporary_file::persist(const fs::path& target, std::error_code& ec) {
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return;
     }
-    if (!linkable_) {
-        ec = std::make_error_code(std::errc::operation_not_supported);
-        return;
-    }
     fs::path absolute = fs::absolute(target, ec);
     if (ec) return;
     try {
         settle_stream();  // whoever opens the new name sees what was written so far
     } catch (const std::system_error& e) {
         ec = e.code();
+        return;
+    }
+    ec = write_error();  // content that lost bytes is not given a name
+    if (ec) return;
+    if (!linkable_) {
+        ec = std::make_error_code(std::errc::operation_not_supported);
         return;
     }
     os::link_unnamed(native_handle(), absolute, ec);

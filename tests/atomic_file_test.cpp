@@ -12,6 +12,7 @@
 #ifndef _WIN32
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
 #endif
 
 namespace {
@@ -21,6 +22,10 @@ using tempfile_test::list_dir;
 using tempfile_test::read_text;
 using tempfile_test::test_dir;
 using tempfile_test::write_text;
+
+#ifndef _WIN32
+const std::error_code file_too_large(EFBIG, std::system_category());
+#endif
 
 #ifndef _WIN32  // Windows has no mode bits (see windows_security_test.cpp)
 mode_t mode_of(const fs::path& p) {
@@ -44,6 +49,104 @@ TEST(AtomicFile, CommitReplacesTheTargetWhole) {
     EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"config.json"});
     fs::remove(target);
 }
+
+#ifndef _WIN32
+// Issue 9, bug 1 (data loss): the stream dropped the bytes of a failed write
+// and only set badbit, and commit() never looked, so the target was replaced
+// by truncated content. RLIMIT_FSIZE with SIGXFSZ ignored stands in for a
+// full disk: a write past 100 bytes fails with EFBIG.
+TEST(AtomicFile, CommitFailsAfterAFailedStreamWrite) {
+    fs::path target = test_dir() / "settings.json";
+    write_text(target, "old settings, intact");
+    int status = tempfile_test::run_with_file_size_limit(100, [&] {
+        atomic_file out(target);
+        out.stream() << std::string(300, 'n') << std::endl;
+        if (!out.stream().bad()) return 10;
+        out.stream().clear();  // the user forgot; the file did not
+        std::error_code ec;
+        out.commit(ec);
+        if (ec != file_too_large) return 11;
+        return out.is_open() || !out.temporary_path().empty() ? 12 : 0;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(read_text(target), "old settings, intact");
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"settings.json"});
+    fs::remove(target);
+}
+
+// The throwing commit(): filesystem_error with the first failure and the target.
+TEST(AtomicFile, CommitThrowsTheFirstFailedWriteNamingTheTarget) {
+    fs::path target = test_dir() / "big.bin";
+    write_text(target, "old");
+    int status = tempfile_test::run_with_file_size_limit(4096, [&] {
+        atomic_file out(target);
+        out.stream() << std::string(20000, 'n');  // 8 KiB and more go straight to the file
+        out.stream().clear();
+        out.truncate(0);
+        out.seek(0);
+        out.stream() << "small";  // written at commit, and it fits: the earlier failure still counts
+        try {
+            out.commit();
+        } catch (const fs::filesystem_error& e) {
+            return e.code() == file_too_large && e.path1() == target ? 0 : 11;
+        }
+        return 10;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(read_text(target), "old");
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"big.bin"});
+    fs::remove(target);
+}
+
+TEST(AtomicFile, CommitFailsAfterAFailedRawWriteEvenIfLaterWritesWorked) {
+    fs::path target = test_dir() / "raw";
+    write_text(target, "old");
+    int status = tempfile_test::run_with_file_size_limit(100, [&] {
+        atomic_file out(target);
+        try {
+            out.write(std::string(300, 'n'));
+            return 10;
+        } catch (const std::system_error& e) {
+            if (e.code() != file_too_large) return 11;
+        }
+        out.truncate(0);
+        out.seek(0);
+        out.write("fits now");  // the content is whole again, but the owner cannot know
+        std::error_code ec;
+        out.commit(ec);
+        return ec == file_too_large ? 0 : 12;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(read_text(target), "old");
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"raw"});
+    fs::remove(target);
+}
+#endif
+
+#ifdef __linux__
+// The README's own pattern on a full 64 KiB tmpfs (in a private mount
+// namespace): the target used to be left empty, and commit() said nothing.
+TEST(AtomicFile, CommitOnAFullFileSystemFailsAndLeavesTheTarget) {
+    fs::path mount = test_dir() / "mnt";
+    fs::create_directory(mount);
+    int status = tempfile_test::run_on_private_tmpfs(mount, "size=64k", [&] {
+        fs::path target = mount / "settings.json";
+        write_text(target, "old settings, intact");
+        if (!tempfile_test::fill_until_full(mount / "filler")) return 10;
+        atomic_file out(target);
+        out.stream() << std::string(10000, 'n');
+        std::error_code ec;
+        out.commit(ec);
+        if (ec != std::error_code(ENOSPC, std::system_category())) return 11;
+        if (read_text(target) != "old settings, intact") return 12;
+        return list_dir(mount) == std::vector<std::string>{"filler", "settings.json"} ? 0 : 13;
+    });
+    if (status == tempfile_test::no_private_mounts) GTEST_SKIP() << "no private mount namespace here";
+    EXPECT_EQ(status, 0);
+    EXPECT_TRUE(list_dir(mount).empty());  // the tmpfs went with the child
+    fs::remove(mount);
+}
+#endif
 
 TEST(AtomicFile, TemporaryIsHiddenBesideTheTarget) {
     fs::path target = test_dir() / "data.bin";

@@ -399,6 +399,39 @@ TEST(File, CloseReportsAStreamWriteThatFailedAndClosesAllTheSame) {
     EXPECT_FALSE(descriptor_is_open(fd));
 }
 
+// Issue 9, bug 1: the file, not the stream, remembers the first failed
+// write: clearing the stream's state hides nothing from close().
+TEST(File, CloseReportsTheFirstFailedWriteEvenAfterTheStreamWasCleared) {
+    file f = read_only_file();
+    f.stream() << "lost" << std::flush;
+    EXPECT_TRUE(f.stream().bad());
+    f.stream().clear();
+    try {
+        f.close();
+        FAIL() << "close hid a failed write";
+    } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code(), std::error_code(EBADF, std::system_category()));
+    }
+}
+
+TEST(File, CloseReportsAFailedRawWriteToo) {
+    file f = read_only_file();
+    EXPECT_THROW(f.write("lost"), std::system_error);
+    EXPECT_THROW(f.close(), std::system_error);
+    EXPECT_FALSE(f.is_open());
+}
+
+TEST(File, AMovedFileKeepsItsStreamsWriteFailure) {
+    file f = read_only_file();
+    f.stream() << "lost";
+    file g = std::move(f);
+    g.stream() << std::flush;  // the stream moved along: its device notes into g
+    g.stream().clear();
+    file h;
+    h = std::move(g);
+    EXPECT_THROW(h.close(), std::system_error);
+}
+
 TEST(File, FailedStreamFlushSetsBadbit) {
     file f = read_only_file();
     f.stream() << "lost" << std::flush;

@@ -206,6 +206,24 @@ TEST(TemporaryFile, PersistFailsWithEexistAndLeavesTheTargetUntouched) {
     fs::remove(target);
 }
 
+#ifndef _WIN32
+// Issue 9, bug 1: content that lost bytes is never given a name.
+TEST(TemporaryFile, PersistFailsAfterAFailedStreamWrite) {
+    fs::path target = test_dir() / "named";
+    int status = tempfile_test::run_with_file_size_limit(100, [&] {
+        temporary_file f;
+        f.stream() << std::string(300, 'n') << std::flush;
+        f.stream().clear();
+        std::error_code ec;
+        f.persist(target, ec);
+        if (ec != std::error_code(EFBIG, std::system_category())) return 10;
+        return f.is_open() && !fs::exists(target) ? 0 : 11;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+#endif
+
 TEST(TemporaryFile, PersistOfAClosedFileIsAnError) {
     temporary_file f;
     f.close();

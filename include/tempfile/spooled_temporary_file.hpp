@@ -60,6 +60,7 @@ public:
     std::iostream& stream();
     /// Idempotent; output the stream still buffers is dropped (nobody can
     /// read it any more), the memory freed, the file closed (and so gone).
+    /// Reports no error: whatever failed concerned data that is now gone.
     void close();
     bool is_open() const noexcept;
 

@@ -36,6 +36,25 @@ int run_as_nobody(const std::function<int()>& body);
 /// A fresh directory inside test_dir() owned by 65534, mode 0700, for
 /// run_as_nobody bodies to work in.
 fs::path make_dir_for_nobody(const std::string& name);
+/// Runs `body` in a fork()ed child: the child first limits the size of the
+/// files it writes to `max_file_size` bytes (RLIMIT_FSIZE) with SIGXFSZ
+/// ignored, so that a write past it fails with EFBIG, as on a full disk.
+/// The parent's limits are untouched.
+int run_with_file_size_limit(unsigned long max_file_size, const std::function<int()>& body);
+#endif
+
+#ifdef __linux__
+/// The status run_on_private_tmpfs returns when this system cannot give a
+/// child its own mount namespace (no CAP_SYS_ADMIN): the caller skips.
+constexpr int no_private_mounts = 77;
+/// Runs `body` in a fork()ed child that has its own mount namespace, with a
+/// fresh tmpfs mounted on `mount_point` (an existing directory) with the
+/// mount(2) data `options` ("size=64k", "nr_inodes=4", "ro"...). Nobody else
+/// ever sees the mount; it goes with the child. Returns as run_in_child.
+int run_on_private_tmpfs(const fs::path& mount_point, const std::string& options,
+                         const std::function<int()>& body);
+/// Writes zeros to `path` until the file system says ENOSPC; true if it did.
+bool fill_until_full(const fs::path& path);
 #endif
 
 }  // namespace tempfile_test
