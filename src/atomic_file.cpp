@@ -17,8 +17,11 @@ atomic_file::atomic_file(const fs::path& target) {
     std::error_code ec;
     *this = create(target, ec);
     if (ec) {
+        // A target that is a directory is named itself; else its directory,
+        // where creating the temporary failed.
         std::error_code ignored;
-        fs::path where = fs::absolute(target, ignored).parent_path();
+        fs::path absolute = fs::absolute(target, ignored);
+        fs::path where = ec == std::errc::is_a_directory ? absolute : absolute.parent_path();
         detail::throw_error("atomic_file", where.empty() ? target : where, ec);
     }
 }
@@ -26,11 +29,15 @@ atomic_file::atomic_file(const fs::path& target) {
 atomic_file atomic_file::create(const fs::path& target, std::error_code& ec) {
     ec.clear();
     atomic_file result;
+    detail::check_path(target, ec);
+    if (ec) return result;
     fs::path absolute = fs::absolute(target, ec);
     if (ec) return result;
     const fs::path name = absolute.filename();
-    if (name.empty() || name == "." ||
-        name == "..") {  // "dir/", ".": names a directory, which a file cannot replace
+    std::error_code ignored;  // a target that cannot be looked at fails below, naming its directory
+    if (name.empty() || name == "." || name == ".." || fs::is_directory(fs::status(absolute, ignored))) {
+        // "dir/", ".", an existing directory (or a link to one): no file can
+        // replace it, so fail now rather than at commit(), after the writing.
         ec = std::make_error_code(std::errc::is_a_directory);
         return result;
     }

@@ -135,7 +135,7 @@ fs::path named_temporary_file::keep() {
 void named_temporary_file::persist(const fs::path& target, bool overwrite) {
     std::error_code ec;
     persist(target, overwrite, ec);
-    if (ec) throw fs::filesystem_error("named_temporary_file::persist", path_, target, ec);
+    if (ec) detail::throw_error("named_temporary_file::persist", path_, target, ec);
 }
 
 void named_temporary_file::persist(const fs::path& target, bool overwrite, std::error_code& ec) {
@@ -144,6 +144,8 @@ void named_temporary_file::persist(const fs::path& target, bool overwrite, std::
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return;
     }
+    detail::check_path(target, ec);
+    if (ec) return;
     fs::path absolute = fs::absolute(target, ec);
     if (ec) return;
     if (is_open()) {

@@ -64,9 +64,18 @@ void check_affixes(const std::string& prefix, const std::string& suffix, std::er
             }
 }
 
+void check_path(const fs::path& path, std::error_code& ec) noexcept {
+    ec.clear();
+    // generic_category, as check_affixes: a bad argument, not an OS error.
+    if (path.native().find(fs::path::value_type()) != fs::path::string_type::npos)
+        ec = std::make_error_code(std::errc::invalid_argument);
+}
+
 fs::path resolve_directory(const fs::path& dir, std::error_code& ec) {
     ec.clear();
     if (dir.empty()) return gettempdir(ec);
+    check_path(dir, ec);
+    if (ec) return {};
     // absolute(), not canonical(): the caller's symbolic links are theirs to
     // keep. Only "." steps are dropped (".", "a/./b", "a/"), as Python's abspath
     // would; ".." stays, since "link/.." is not always where "link" is.
@@ -105,10 +114,27 @@ fs::path create_unique(const std::string& prefix, const std::string& suffix, con
     return {};
 }
 
-void throw_error(const char* what, const fs::path& path, std::error_code ec) {
+namespace {
+
+// The option and path checks report a bad argument in the generic category;
+// the OS's own EINVAL comes in the system category and stays a filesystem_error.
+void throw_if_bad_argument(const char* what, std::error_code ec) {
     if (ec.category() == std::generic_category() && ec == std::errc::invalid_argument)
-        throw std::invalid_argument(std::string(what) + ": " + ec.message());
+        throw std::invalid_argument(std::string(what) +
+                                    ": invalid argument (a NUL in a path, a separator or NUL in "
+                                    "prefix or suffix, or a path that names no entry)");
+}
+
+}  // namespace
+
+void throw_error(const char* what, const fs::path& path, std::error_code ec) {
+    throw_if_bad_argument(what, ec);
     throw fs::filesystem_error(what, path, ec);
+}
+
+void throw_error(const char* what, const fs::path& path1, const fs::path& path2, std::error_code ec) {
+    throw_if_bad_argument(what, ec);
+    throw fs::filesystem_error(what, path1, path2, ec);
 }
 
 std::uint64_t current_generation() noexcept {

@@ -26,8 +26,15 @@ std::string random_name(std::error_code& ec);
 /// errc::invalid_argument if prefix or suffix holds a path separator or NUL.
 void check_affixes(const std::string& prefix, const std::string& suffix, std::error_code& ec) noexcept;
 
+/// errc::invalid_argument if `path` holds a NUL character: the OS would read
+/// the name only up to it and act on another path ("sub/new\0/x" is
+/// "sub/new"). Every path the API takes passes here first, so that such a
+/// path creates, renames and removes nothing. No system call, no allocation.
+void check_path(const fs::path& path, std::error_code& ec) noexcept;
+
 /// The directory where a thing goes: `dir` made absolute (without resolving
-/// links), or gettempdir() when empty. Sets ec on failure.
+/// links), or gettempdir() when empty. Sets ec on failure (invalid_argument
+/// for a NUL in `dir`, see check_path).
 fs::path resolve_directory(const fs::path& dir, std::error_code& ec);
 
 /// The directory an error names in path1: `dir` resolved as creation would
@@ -47,6 +54,9 @@ fs::path create_unique(const std::string& prefix, const std::string& suffix, con
 /// errc::invalid_argument from the option checks, else
 /// std::filesystem::filesystem_error(what, path, ec).
 [[noreturn]] void throw_error(const char* what, const fs::path& path, std::error_code ec);
+/// As above, with two paths for the filesystem_error.
+[[noreturn]] void throw_error(const char* what, const fs::path& path1, const fs::path& path2,
+                              std::error_code ec);
 
 /// The fork generation an owner records at creation (os::fork_generation()).
 std::uint64_t current_generation() noexcept;

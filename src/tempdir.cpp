@@ -86,7 +86,7 @@ void set_tempdir(const fs::path& dir) {
     if (!dir.empty()) {
         std::error_code ec;
         absolute = detail::resolve_directory(dir, ec);
-        if (ec) throw fs::filesystem_error("set_tempdir", dir, ec);
+        if (ec) detail::throw_error("set_tempdir", dir, ec);
     }
     std::lock_guard<std::mutex> guard(lock);
     override_dir = std::move(absolute);

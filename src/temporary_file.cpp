@@ -121,6 +121,8 @@ void temporary_file::persist(const fs::path& target, std::error_code& ec) {
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return;
     }
+    detail::check_path(target, ec);
+    if (ec) return;
     fs::path absolute = fs::absolute(target, ec);
     if (ec) return;
     try {

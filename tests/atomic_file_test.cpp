@@ -236,11 +236,13 @@ TEST(AtomicFile, TargetInAMissingDirectoryFailsAtConstruction) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
+// A directory that appears at the target's name after construction: the
+// rename cannot replace it, so commit() fails.
 TEST(AtomicFile, FailedCommitDeletesTheTemporaryAndLeavesTheTarget) {
     fs::path target = test_dir() / "dir";
+    atomic_file f(target);
     fs::create_directory(target);
     write_text(target / "inside", "untouched");
-    atomic_file f(target);
     f.write("cannot replace a non-empty directory");
     std::error_code ec;
     f.commit(ec);
@@ -253,9 +255,9 @@ TEST(AtomicFile, FailedCommitDeletesTheTemporaryAndLeavesTheTarget) {
 
 TEST(AtomicFile, CommitThrowsFilesystemErrorNamingTheTarget) {
     fs::path target = test_dir() / "dir";
+    atomic_file f(target);
     fs::create_directory(target);
     write_text(target / "inside", "x");
-    atomic_file f(target);
     try {
         f.commit();
         FAIL() << "no exception";
@@ -282,6 +284,36 @@ TEST(AtomicFile, TargetNamingADirectoryIsRefused) {
     atomic_file f = atomic_file::create(test_dir() / "sub" / "", ec);
     EXPECT_EQ(ec, std::errc::is_a_directory);
     EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(AtomicFile, NulInTheTargetIsInvalidArgumentAndCreatesNothing) {
+    fs::create_directory(test_dir() / "sub");
+    const fs::path target((test_dir() / "sub").native() + std::string("\0/x", 3));
+    EXPECT_THROW(atomic_file{target}, std::invalid_argument);
+    std::error_code ec;
+    EXPECT_FALSE(atomic_file::create(target, ec).is_open());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_TRUE(list_dir(test_dir() / "sub").empty());
+    fs::remove(test_dir() / "sub");
+}
+
+// Issue 9 (from bug 10): refused before anything is written, not at commit().
+TEST(AtomicFile, ExistingDirectoryTargetFailsAtConstructionWithEisdir) {
+    fs::path target = test_dir() / "dir";
+    fs::create_directory(target);
+    try {
+        atomic_file f(target);
+        FAIL() << "no exception";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.code(), std::errc::is_a_directory);
+        EXPECT_EQ(e.path1(), target);
+    }
+    std::error_code ec;
+    atomic_file f = atomic_file::create(target, ec);
+    EXPECT_EQ(ec, std::errc::is_a_directory);
+    EXPECT_FALSE(f.is_open());
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"dir"});
+    fs::remove(target);
 }
 
 TEST(AtomicFile, TargetNamesWithUnusualCharactersWork) {

@@ -332,6 +332,20 @@ TEST(NamedTemporaryFile, BadOptionsThrowInvalidArgumentAndCreateNothing) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
+TEST(NamedTemporaryFile, NulInTheDirectoryOrThePersistTargetIsInvalidArgument) {
+    const fs::path nul_dir(test_dir().native() + std::string("/a\0/b", 5));
+    EXPECT_THROW(named_temporary_file{in(nul_dir)}, std::invalid_argument);
+    std::error_code ec;
+    EXPECT_FALSE(named_temporary_file::create(in(nul_dir), ec).is_open());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    named_temporary_file f;
+    const fs::path nul_target(test_dir().native() + std::string("/named\0/x", 9));
+    EXPECT_THROW(f.persist(nul_target), std::invalid_argument);
+    f.persist(nul_target, false, ec);
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{f.path().filename().string()});
+}
+
 #ifndef _WIN32
 // Issue 9, bug 1: persist() publishes nothing that lost bytes, whatever the
 // stream's state says now; the target stays as it was and the file stays ours.

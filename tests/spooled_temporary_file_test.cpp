@@ -452,6 +452,16 @@ TEST(SpooledTemporaryFile, ConstructorRejectsABadSuffixAtOnce) {
     EXPECT_THROW(spooled_temporary_file(0, {std::string("a\0b", 3), "", {}}), std::invalid_argument);
 }
 
+// The directory is used only at the rollover, but a NUL in it is refused at
+// once: a bad option never waits to create the wrong thing later.
+TEST(SpooledTemporaryFile, NulInTheDirectoryIsRefusedAtConstruction) {
+    const fs::path nul_dir(test_dir().native() + std::string("/a\0/b", 5));
+    EXPECT_THROW(spooled_temporary_file(0, {"tmp", "", nul_dir}), std::invalid_argument);
+    std::error_code ec;
+    EXPECT_FALSE(spooled_temporary_file::create(0, {"tmp", "", nul_dir}, ec).is_open());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+}
+
 TEST(SpooledTemporaryFile, FailedRolloverKeepsTheDataInMemory) {
     spooled_temporary_file f(4, {"tmp", "", test_dir() / "missing"});
     EXPECT_THROW(f.write("abcdef"), fs::filesystem_error);

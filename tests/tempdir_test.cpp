@@ -228,6 +228,13 @@ TEST(SetTempdir, ClearingTheOverrideAfterACachedAnswerLooksAgain) {
     fs::remove(a), fs::remove(b);
 }
 
+TEST(SetTempdir, NulInTheDirectoryIsInvalidArgumentAndChangesNothing) {
+    fs::path before = tempfile::gettempdir();
+    EXPECT_THROW(tempfile::set_tempdir(fs::path(test_dir().native() + std::string("/a\0/b", 5))),
+                 std::invalid_argument);
+    EXPECT_EQ(tempfile::gettempdir(), before);
+}
+
 // ---- gettempprefix (CPython's TestGetTempPrefix) -----------------------------
 
 TEST(Gettempprefix, IsTmp) {

@@ -320,6 +320,16 @@ TEST(TemporaryDirectory, BadPrefixThrowsInvalidArgumentAndCreatesNothing) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
+TEST(TemporaryDirectory, NulInTheDirectoryThrowsInvalidArgumentAndCreatesNothing) {
+    tempfile::directory_options options;
+    options.dir = fs::path(test_dir().native() + std::string("/a\0/b", 5));
+    EXPECT_THROW(temporary_directory{options}, std::invalid_argument);
+    std::error_code ec;
+    EXPECT_TRUE(temporary_directory::create(options, ec).path().empty());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
 TEST(TemporaryDirectory, DISABLED_EmptyDirectoryUnderTrace) {
     { temporary_directory warm_up; }  // first-use costs (random pool, allocator) are not the owner's
     tempfile_test::trace_begin();

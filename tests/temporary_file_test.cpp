@@ -224,6 +224,20 @@ TEST(TemporaryFile, PersistFailsAfterAFailedStreamWrite) {
 }
 #endif
 
+TEST(TemporaryFile, NulInTheDirectoryOrThePersistTargetIsInvalidArgument) {
+    const fs::path nul_dir(test_dir().native() + std::string("/a\0/b", 5));
+    EXPECT_THROW(temporary_file({"tmp", "", nul_dir}), std::invalid_argument);
+    std::error_code ec;
+    EXPECT_FALSE(temporary_file::create({"tmp", "", nul_dir}, ec).is_open());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    temporary_file f;
+    const fs::path nul_target(test_dir().native() + std::string("/named\0/x", 9));
+    EXPECT_THROW(f.persist(nul_target), std::invalid_argument);
+    f.persist(nul_target, ec);
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
 TEST(TemporaryFile, PersistOfAClosedFileIsAnError) {
     temporary_file f;
     f.close();

@@ -63,12 +63,16 @@ public:
     /// is reported, never a silent copy), then keeps it: path() becomes
     /// target (absolute). overwrite=false fails with EEXIST if target exists
     /// (renameat2 RENAME_NOREPLACE, else link+unlink; Windows MoveFileExW
-    /// without REPLACE_EXISTING). The file stays open.
-    /// Throws std::filesystem::filesystem_error with path() and target.
+    /// without REPLACE_EXISTING). The file stays open. After a failed write
+    /// (see file::close) it fails with that error and renames nothing: the
+    /// file stays this owner's to delete. Throws
+    /// std::filesystem::filesystem_error with path() and target, or
+    /// std::invalid_argument if target holds a NUL character.
     void persist(const fs::path& target, bool overwrite = true);
     void persist(const fs::path& target, bool overwrite, std::error_code& ec);
     /// Closes and deletes now, whatever keep says; a file already gone is
-    /// not an error. Afterwards this object owns nothing (path() stays).
+    /// not an error, nor is an earlier failed write (its content is gone).
+    /// Afterwards this object owns nothing (path() stays).
     /// Throws std::filesystem::filesystem_error naming path().
     void remove();
     void remove(std::error_code& ec);

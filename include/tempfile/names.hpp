@@ -25,7 +25,8 @@ namespace fs = std::filesystem;
 struct name_options {
     std::string prefix = "tmp";
     std::string suffix{};
-    fs::path dir{};  ///< empty: gettempdir(). Relative: made absolute first.
+    fs::path dir{};  ///< empty: gettempdir(). Relative: made absolute first. A NUL in
+                     ///< it is std::invalid_argument (errc::invalid_argument), as in prefix.
 };
 
 // ---- the temporary directory -------------------------------------------
@@ -45,7 +46,8 @@ TEMPFILE_API fs::path gettempdir();
 TEMPFILE_API fs::path gettempdir(std::error_code& ec);
 /// A process-wide override of gettempdir(), used as given (made absolute,
 /// not probed). An empty path clears the override and the cache, so the
-/// next gettempdir() looks at the environment again.
+/// next gettempdir() looks at the environment again. Throws
+/// std::invalid_argument (nothing changes) if dir holds a NUL character.
 TEMPFILE_API void set_tempdir(const fs::path& dir);
 /// The default prefix: "tmp".
 TEMPFILE_API std::string gettempprefix();

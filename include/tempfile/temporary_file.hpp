@@ -39,8 +39,10 @@ public:
     /// it is kept (never deleted) under `target`. Fails with EEXIST if target
     /// exists, EXDEV across file systems, and std::errc::operation_not_supported
     /// where the file was made without O_TMPFILE (no OS can name it then),
-    /// EBADF when closed or empty.
-    /// Throws std::filesystem::filesystem_error with target in path1.
+    /// EBADF when closed or empty. Content that lost bytes is never named:
+    /// after a failed write (see file::close) persist fails with that error.
+    /// Throws std::filesystem::filesystem_error with target in path1, or
+    /// std::invalid_argument if target holds a NUL character.
     void persist(const fs::path& target);
     void persist(const fs::path& target, std::error_code& ec);
 
