@@ -12,6 +12,38 @@
 
 namespace tempfile {
 namespace os = detail::os;
+namespace {
+
+// The longest file name the OS takes: NAME_MAX is 255 bytes on Linux, macOS
+// (APFS) and the BSDs, and Windows takes 255 UTF-16 units: 255 units of the
+// native string either way.
+constexpr std::size_t name_max = 255;
+// ".<name>.<8 random>.tmp": what the temporary's name adds to the target's.
+constexpr std::size_t decoration = 1 + 1 + 8 + 4;
+
+// True for a unit that continues a character: a UTF-8 continuation byte
+// (10xxxxxx), or a UTF-16 low surrogate. A cut just before one would split
+// the character and leave an invalid name.
+template <class Char>
+bool continues_a_character(Char c) noexcept {
+    if constexpr (sizeof(Char) == 1)
+        return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+    else
+        return c >= 0xDC00 && c <= 0xDFFF;
+}
+
+// The part of the target's name the temporary copies: all of it when it
+// fits, else its longest prefix that fits and ends on a character boundary,
+// so that every valid target name (up to 255) gets a valid temporary name.
+fs::path copied_part(const fs::path& name) {
+    const fs::path::string_type& units = name.native();
+    std::size_t keep = name_max - decoration;
+    if (units.size() <= keep) return name;
+    while (keep > 0 && continues_a_character(units[keep])) --keep;
+    return fs::path(units.substr(0, keep));
+}
+
+}  // namespace
 
 atomic_file::atomic_file(const fs::path& target) {
     std::error_code ec;
@@ -41,11 +73,12 @@ atomic_file atomic_file::create(const fs::path& target, std::error_code& ec) {
         ec = std::make_error_code(std::errc::is_a_directory);
         return result;
     }
-    // Hidden, and recognisably ours: ".<name>.<8 random>.tmp". The target's
-    // name holds no separator, so it passes create_unique's prefix check.
+    // Hidden, and recognisably ours: ".<name>.<8 random>.tmp", the name cut
+    // short if need be. It holds no separator, so it passes create_unique's
+    // prefix check.
     os::handle handle = file::invalid_handle();
     fs::path temporary = detail::create_unique(
-        "." + name.string() + ".", ".tmp", absolute.parent_path(),
+        "." + copied_part(name).string() + ".", ".tmp", absolute.parent_path(),
         [&](const fs::path& candidate, std::error_code& e) {
             handle = os::create_exclusive(candidate, false, e);
         },

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <utility>
 
 #ifndef _WIN32
@@ -326,6 +327,39 @@ TEST(AtomicFile, TargetNamesWithUnusualCharactersWork) {
         fs::remove(target);
     }
     EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+// Issue 9, bug 6: ".<name>.<8>.tmp" passed NAME_MAX for names of 242 to 255
+// bytes, which failed with ENAMETOOLONG. The copied part is now cut so that
+// the whole fits, and never inside a UTF-8 character: each name below puts a
+// 3-byte character across byte 241, where the cut falls.
+TEST(AtomicFile, TargetNamesUpToNameMaxWorkAndAreCutAtACharacterBoundary) {
+    const std::string nihon = "\xe6\x97\xa5";  // U+65E5, 3 bytes
+    const std::string e_acute = "\xc3\xa9";    // U+00E9, 2 bytes
+    for (std::size_t length : {200u, 240u, 241u, 250u, 255u}) {
+        std::string name = std::string(239, 'a').substr(0, std::min<std::size_t>(239, length - 3)) + nihon;
+        while (name.size() + 2 <= length) name += e_acute;
+        if (name.size() < length) name += 'b';
+        ASSERT_EQ(name.size(), length);
+        fs::path target = test_dir() / name;
+        atomic_file f(target);
+        const std::string temporary = f.temporary_path().filename().string();
+        EXPECT_LE(temporary.size(), 255u) << length;
+        ASSERT_GT(temporary.size(), 14u);
+        const std::string copied = temporary.substr(1, temporary.size() - 14);
+        EXPECT_EQ(name.compare(0, copied.size(), copied), 0) << length;
+        if (length + 14 <= 255) {
+            EXPECT_EQ(copied, name);
+        } else {
+            EXPECT_EQ(copied.size(), 239u) << "cut before the 3-byte character at 239..241";
+            EXPECT_EQ(temporary.substr(temporary.size() - 4), ".tmp");
+        }
+        f.write(name);
+        f.commit();
+        EXPECT_EQ(read_text(target), name);
+        EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{name});
+        fs::remove(target);
+    }
 }
 
 TEST(AtomicFile, RelativeTargetIsMadeAbsoluteAtConstruction) {

@@ -16,7 +16,9 @@ struct registry_entry;
 }
 
 /// A temporary file in target's directory (named ".<target name>.<8 random>.tmp",
-/// 0600, or with target's rwx permission bits if target exists: never its
+/// the target's name cut at a character boundary when the whole would pass
+/// the 255 bytes of NAME_MAX (Windows: 255 UTF-16 units), so that every valid
+/// target name works; 0600, or with target's rwx permission bits if target exists: never its
 /// setuid, setgid or sticky bits, and a target that is a symbolic link is
 /// replaced by a regular file with the link's target's bits). Write to it,
 /// then commit(): readers of target see either the old content or the new,
