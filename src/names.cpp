@@ -73,7 +73,7 @@ void check_path(const fs::path& path, std::error_code& ec) noexcept {
 
 fs::path resolve_directory(const fs::path& dir, std::error_code& ec) {
     ec.clear();
-    if (dir.empty()) return gettempdir(ec);
+    if (dir.empty()) return gettempdir(ec, nullptr);
     check_path(dir, ec);
     if (ec) return {};
     // absolute(), not canonical(): the caller's symbolic links are theirs to
@@ -89,6 +89,11 @@ fs::path resolve_directory(const fs::path& dir, std::error_code& ec) {
 
 fs::path directory_for_error(const fs::path& dir) {
     std::error_code ignored;
+    if (dir.empty()) {
+        fs::path failed;
+        fs::path where = gettempdir(ignored, &failed);
+        return ignored ? failed : where;
+    }
     fs::path where = resolve_directory(dir, ignored);
     return where.empty() ? dir : where;
 }

@@ -38,8 +38,14 @@ void check_path(const fs::path& path, std::error_code& ec) noexcept;
 fs::path resolve_directory(const fs::path& dir, std::error_code& ec);
 
 /// The directory an error names in path1: `dir` resolved as creation would
-/// (gettempdir() when empty), or `dir` itself if even that fails.
+/// (gettempdir() when empty), or `dir` itself if even that fails; when
+/// gettempdir() fails, the candidate whose failure it reported.
 fs::path directory_for_error(const fs::path& dir);
+
+/// gettempdir(ec); when it fails (no usable candidate), `*failed` (if given)
+/// receives the last candidate tried, the one whose error ec is.
+/// errc::not_enough_memory when memory runs out; never throws.
+fs::path gettempdir(std::error_code& ec, fs::path* failed) noexcept;
 
 /// Checks the affixes, resolves the directory, then calls make(candidate) with
 /// dir/prefix+random+suffix until it succeeds or fails with anything other

@@ -5,6 +5,7 @@
 #include "os.hpp"
 
 #include <mutex>
+#include <new>
 
 namespace tempfile {
 namespace {
@@ -16,68 +17,120 @@ std::mutex lock;
 fs::path override_dir;  // set_tempdir(), absolute
 fs::path cached_dir;    // the first usable candidate
 
-// Usable: a file can be created exclusively, written and removed there.
-// Writing matters: a full or read-only-mounted file system lets some
-// creations through but not data. The probe is removed whatever happened.
-bool usable(const fs::path& dir) {
-    static constexpr char probe_data[] = "blat";
+// A file system with no free block left at all (statvfs f_bfree 0; a
+// capacity of 0 is a virtual file system that reports none, and passes).
+// Blocks reserved for root do not count as full: root may use them, and
+// whoever may not meets ENOSPC at the first write, as on any disk that fills.
+std::error_code check_room(const fs::path& dir) noexcept {
+    std::error_code ec;
+    const fs::space_info space = fs::space(dir, ec);
+    if (!ec && space.capacity != 0 && space.free == 0)
+        return std::make_error_code(std::errc::no_space_on_device);
+    return {};  // an unanswered question is no reason to refuse the directory
+}
+
+// Whether a file can be made in `dir`; nothing is written and nothing is
+// left behind. An unnamed file (Linux O_TMPFILE) where the file system has
+// them, else a zero-byte file created exclusively and removed at once.
+// This proves: the directory exists and is one, this process may create
+// in it (write and search permission), it is not on a read-only mount
+// (EROFS), its file system has an inode left (ENOSPC) and a free block (see
+// check_room), and a descriptor is free (EMFILE). It does not prove that
+// data fits: a write can still fail later (a quota, a disk filling up), and
+// file writes report that (atomic_file refuses to commit after it).
+// Writing nothing matters: under RLIMIT_FSIZE 0 a write would kill the
+// process with SIGXFSZ, and a killed probe would leave its file behind.
+std::error_code probe(const fs::path& dir) {
+    std::error_code ec;
+    os::handle h = os::create_unnamed(dir, ec);
+    if (!ec) {
+        os::close(h);
+        return check_room(dir);
+    }
+    // ENOENT too, as temporary_file does: some file systems answer O_TMPFILE
+    // so; the named create below tells a missing directory for sure.
+    if (ec != std::errc::operation_not_supported && ec != std::errc::no_such_file_or_directory) return ec;
     // As Python: a few collisions are retried, any other error rejects dir.
     for (int attempt = 0; attempt < 100; ++attempt) {
-        std::error_code ec;
         std::string name = detail::random_name(ec);
-        if (ec) return false;
-        fs::path probe = dir / name;
-        os::handle h = os::create_exclusive(probe, false, ec);
+        if (ec) return ec;
+        fs::path candidate = dir / name;
+        h = os::create_exclusive(candidate, false, ec);
         if (ec == std::errc::file_exists) continue;
-        if (ec) return false;
-        std::size_t written = os::write(h, probe_data, sizeof probe_data - 1, ec);
-        bool ok = !ec && written == sizeof probe_data - 1;
+        if (ec) return ec;
         os::close(h);
-        std::error_code removed;
-        os::remove_file(probe, removed);
-        return ok && !removed;
+        os::remove_file(candidate, ec);
+        return ec ? ec : check_room(dir);
     }
-    return false;
+    return ec;  // EEXIST, 100 times
 }
 
 // The first usable candidate, made absolute: $TMPDIR, $TEMP, $TMP, the
 // platform's list, then the working directory, asked for only when needed.
-fs::path first_usable() {
-    std::error_code ec;
+// When none is usable: returns {}, ec is why the last candidate failed and
+// `last` names it (the question a user asks: why not there?).
+fs::path first_usable(std::error_code& ec, fs::path& last) {
+    auto usable = [&](const fs::path& dir) {
+        last = dir;
+        ec = probe(dir);
+        return !ec;
+    };
     for (const char* name : {"TMPDIR", "TEMP", "TMP"}) {
         fs::path dir = os::environment_path(name);
         if (dir.empty()) continue;
-        dir = detail::resolve_directory(dir, ec);  // not empty: gettempdir() is not re-entered
-        if (!ec && usable(dir)) return dir;
+        fs::path resolved = detail::resolve_directory(dir, ec);  // not empty: gettempdir() is not re-entered
+        if (ec) {
+            last = std::move(dir);
+            continue;
+        }
+        if (usable(resolved)) return resolved;
     }
     for (fs::path& dir : os::platform_temp_directories())
         if (usable(dir)) return std::move(dir);
     fs::path cwd = fs::current_path(ec);
-    if (!ec && usable(cwd)) return cwd;
+    if (ec) {
+        last = ".";
+        return {};
+    }
+    if (usable(cwd)) return cwd;
     return {};
 }
 
 }  // namespace
 
-fs::path gettempdir(std::error_code& ec) {
+namespace detail {
+
+fs::path gettempdir(std::error_code& ec, fs::path* failed) noexcept {
     ec.clear();
-    std::lock_guard<std::mutex> guard(lock);
-    if (!override_dir.empty()) return override_dir;
-    if (!cached_dir.empty()) return cached_dir;
-    cached_dir = first_usable();
-    // Many calls failed, none in particular: the generic ENOENT, as Python's FileNotFoundError.
-    if (cached_dir.empty()) ec = std::make_error_code(std::errc::no_such_file_or_directory);
-    return cached_dir;
+    try {
+        std::lock_guard<std::mutex> guard(lock);
+        if (!override_dir.empty()) return override_dir;
+        if (!cached_dir.empty()) return cached_dir;
+        fs::path last;
+        cached_dir = first_usable(ec, last);
+        if (ec && failed != nullptr) *failed = std::move(last);
+        return cached_dir;
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return {};
+    }
+}
+
+}  // namespace detail
+
+fs::path gettempdir(std::error_code& ec) {
+    return detail::gettempdir(ec, nullptr);
 }
 
 fs::path gettempdir() {
     std::error_code ec;
-    fs::path dir = gettempdir(ec);
+    fs::path failed;
+    fs::path dir = detail::gettempdir(ec, &failed);
     if (ec)
         throw fs::filesystem_error(
             "gettempdir: no usable temporary directory in $TMPDIR, $TEMP, $TMP, the system's list "
-            "or the working directory",
-            ec);
+            "or the working directory; the last one tried failed so",
+            failed, ec);
     return dir;
 }
 

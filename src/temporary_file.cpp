@@ -89,7 +89,9 @@ temporary_file::temporary_file(const name_options& options, bool text) {
     std::error_code ec;
     fs::path dir;
     made_file made = make(options, dir, ec);
-    if (ec) detail::throw_error("temporary_file", dir.empty() ? options.dir : dir, ec);
+    if (ec)
+        detail::throw_error("temporary_file", dir.empty() ? detail::directory_for_error(options.dir) : dir,
+                            ec);
     file::operator=(file(made.handle, text));
     linkable_ = made.linkable;
 }

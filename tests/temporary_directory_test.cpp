@@ -16,6 +16,7 @@
 #ifndef _WIN32
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
 #endif
 
 namespace {
@@ -198,6 +199,27 @@ TEST(TemporaryDirectory, CleanupReportsWhatCouldNotBeRemovedAndCanBeRetried) {
     EXPECT_FALSE(fs::exists(d.path()));
     fs::remove(setup.home);
 }
+
+#ifndef _WIN32
+// Issue 9, bug 7: out of descriptors, cleanup() named the root's parent (the
+// directory it could not open); what could not be removed is the root.
+TEST(TemporaryDirectory, CleanupOutOfDescriptorsNamesTheRoot) {
+    temporary_directory d;
+    write_text(d / "inside", "so that the first rmdir fails");
+    int status = tempfile_test::run_in_child([&] {
+        if (!tempfile_test::use_up_descriptors()) return 10;
+        try {
+            d.cleanup();
+            return 11;
+        } catch (const fs::filesystem_error& e) {
+            if (e.code() != std::error_code(EMFILE, std::system_category())) return 12;
+            return e.path1() == d.path() && e.path2() == d.path() ? 0 : 13;
+        }
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_TRUE(fs::exists(d / "inside"));
+}
+#endif
 
 TEST(TemporaryDirectory, IgnoreCleanupErrorsRemovesWhatItCanSilently) {
     undeletable_for_nobody setup;

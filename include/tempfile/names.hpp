@@ -37,12 +37,21 @@ struct name_options {
 /// $TEMP, $TMP, then the platform's list (POSIX /tmp, /var/tmp, /usr/tmp;
 /// macOS the per-user confstr(_CS_DARWIN_USER_TEMP_DIR) first; Windows
 /// GetTempPath2W, %SYSTEMROOT%\Temp, C:\TEMP, C:\TMP), then the working
-/// directory. Usable means a probe file could be created exclusively,
-/// written and removed there; the probe leaves nothing behind.
-/// Cached after the first success (thread-safe). Throws
-/// std::filesystem::filesystem_error (ENOENT) when no candidate is usable.
+/// directory. Usable means a file can be created there, proved without
+/// writing a byte: an unnamed file (Linux O_TMPFILE), else a zero-byte file
+/// created exclusively and removed at once; nothing is left behind, and a
+/// file size limit of 0 (SIGXFSZ) kills nothing. This rejects a missing
+/// directory, one the process may not create in, a read-only mount, a file
+/// system out of inodes or with no free block (statvfs), and a process out
+/// of descriptors. It cannot prove that data will fit (quotas, blocks only
+/// root may use, a disk that fills later): writes report that.
+/// Cached after the first success (thread-safe).
+/// Throws std::filesystem::filesystem_error when no candidate is usable,
+/// with the last candidate's own error (EACCES, EROFS, EMFILE...) and that
+/// candidate in path1.
 TEMPFILE_API fs::path gettempdir();
-/// As above; on failure sets ec (ENOENT) and returns an empty path.
+/// As above; on failure sets ec (the last candidate's error, or
+/// errc::not_enough_memory) and returns an empty path. Never throws.
 TEMPFILE_API fs::path gettempdir(std::error_code& ec);
 /// A process-wide override of gettempdir(), used as given (made absolute,
 /// not probed). An empty path clears the override and the cache, so the

@@ -243,6 +243,16 @@ int run_with_file_size_limit(unsigned long max_file_size, const std::function<in
         return body();
     });
 }
+
+bool use_up_descriptors() {
+    struct rlimit limit {};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
+    limit.rlim_cur = 64;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
+    while (::open("/dev/null", O_RDONLY) >= 0) {
+    }
+    return errno == EMFILE;
+}
 #endif
 
 #ifdef __linux__

@@ -41,6 +41,9 @@ fs::path make_dir_for_nobody(const std::string& name);
 /// ignored, so that a write past it fails with EFBIG, as on a full disk.
 /// The parent's limits are untouched.
 int run_with_file_size_limit(unsigned long max_file_size, const std::function<int()>& body);
+/// For a child only: lowers RLIMIT_NOFILE to 64 and opens /dev/null until
+/// EMFILE, so that the next open fails with EMFILE. True if it got there.
+bool use_up_descriptors();
 #endif
 
 #ifdef __linux__
