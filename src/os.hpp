@@ -126,6 +126,15 @@ void random_bytes(void* buf, std::size_t n, std::error_code& ec) noexcept;
 /// Costs no system call.
 std::uint64_t fork_generation() noexcept;
 
+/// Registers handlers that run around every fork() of this process:
+/// `prepare` in the parent just before, then `parent` in the parent or
+/// `child` in the child just after (pthread_atfork). A lock the library
+/// holds only briefly is taken in `prepare` and released in both others, so
+/// that fork() never copies it held into a child, where no thread would ever
+/// release it. Nothing to do where there is no fork (Windows): returns true.
+/// False if the handlers could not be registered (ENOMEM).
+bool at_fork(void (*prepare)(), void (*parent)(), void (*child)()) noexcept;
+
 /// The environment variable `name`, empty if unset or empty.
 fs::path environment_path(const char* name);
 

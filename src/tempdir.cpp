@@ -17,6 +17,21 @@ std::mutex lock;
 fs::path override_dir;  // set_tempdir(), absolute
 fs::path cached_dir;    // the first usable candidate
 
+// fork() while another thread holds `lock` would copy it held into the
+// child, which could then never call gettempdir() (nor make anything in the
+// default directory): fork() waits for it instead, at most one probe long.
+// (A fork() from a signal handler that interrupted this very lock's holder
+// would wait forever; POSIX does not count fork() with atfork handlers as
+// async-signal-safe anyway.)
+void lock_before_fork() {
+    lock.lock();
+}
+void unlock_after_fork() {
+    lock.unlock();  // in the child too: its one thread is the one that locked
+}
+[[maybe_unused]] const bool fork_handlers =
+    os::at_fork(lock_before_fork, unlock_after_fork, unlock_after_fork);
+
 // A file system with no free block left at all (statvfs f_bfree 0; a
 // capacity of 0 is a virtual file system that reports none, and passes).
 // Blocks reserved for root do not count as full: root may use them, and

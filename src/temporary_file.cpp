@@ -16,25 +16,34 @@ namespace os = detail::os;
 
 // Directories where O_TMPFILE failed: the next file there goes straight to
 // the fallback instead of paying for a refused open() every time.
-class refusing_directories {
-public:
-    bool contains(const fs::path& dir) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return dirs_.count(dir) != 0;
-    }
-    void add(const fs::path& dir) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        dirs_.insert(dir);
-    }
+//
+// The lock is constant-initialized, and the set is made on first use under
+// it, so that no other static's order matters. fork() takes the lock first
+// (as gettempdir's, see tempdir.cpp): a child never inherits it held.
+std::mutex refusals_lock;
 
-private:
-    std::mutex mutex_;
-    std::set<fs::path> dirs_;
-};
-
-refusing_directories& no_unnamed_files() {
-    static refusing_directories dirs;
+std::set<fs::path>& refusing_directories() {  // call with refusals_lock held
+    static std::set<fs::path> dirs;
     return dirs;
+}
+
+void lock_refusals_before_fork() {
+    refusals_lock.lock();
+}
+void unlock_refusals_after_fork() {
+    refusals_lock.unlock();
+}
+[[maybe_unused]] const bool fork_handlers =
+    os::at_fork(lock_refusals_before_fork, unlock_refusals_after_fork, unlock_refusals_after_fork);
+
+bool refuses_unnamed_files(const fs::path& dir) {
+    std::lock_guard<std::mutex> lock(refusals_lock);
+    return refusing_directories().count(dir) != 0;
+}
+
+void remember_refusal(const fs::path& dir) {
+    std::lock_guard<std::mutex> lock(refusals_lock);
+    refusing_directories().insert(dir);
 }
 
 struct made_file {
@@ -67,11 +76,11 @@ made_file make(const name_options& options, fs::path& dir, std::error_code& ec) 
     if (ec) return {};
     dir = detail::resolve_directory(options.dir, ec);
     if (ec) return {};
-    if (!no_unnamed_files().contains(dir)) {
+    if (!refuses_unnamed_files(dir)) {
         made_file made{os::create_unnamed(dir, ec), true};
         if (!ec) return made;
         if (ec == std::errc::operation_not_supported) {
-            no_unnamed_files().add(dir);
+            remember_refusal(dir);
         } else if (ec != std::errc::no_such_file_or_directory) {
             return made;  // EACCES, ENOTDIR...: the directory's fault, the fallback would fail alike
         }

@@ -45,7 +45,9 @@ struct name_options {
 /// system out of inodes or with no free block (statvfs), and a process out
 /// of descriptors. It cannot prove that data will fit (quotas, blocks only
 /// root may use, a disk that fills later): writes report that.
-/// Cached after the first success (thread-safe).
+/// Cached after the first success. Thread-safe, and fork()-safe: a child
+/// forked while another thread was in here can call it (and every other
+/// call) too, since fork() waits for the lock (pthread_atfork).
 /// Throws std::filesystem::filesystem_error when no candidate is usable,
 /// with the last candidate's own error (EACCES, EROFS, EMFILE...) and that
 /// candidate in path1.
