@@ -8,6 +8,7 @@
 #include "os.hpp"
 #include "owner_registry.hpp"
 
+#include <new>
 #include <utility>
 
 namespace tempfile {
@@ -61,37 +62,42 @@ atomic_file::atomic_file(const fs::path& target) {
 atomic_file atomic_file::create(const fs::path& target, std::error_code& ec) {
     ec.clear();
     atomic_file result;
-    detail::check_path(target, ec);
-    if (ec) return result;
-    fs::path absolute = fs::absolute(target, ec);
-    if (ec) return result;
-    const fs::path name = absolute.filename();
-    std::error_code ignored;  // a target that cannot be looked at fails below, naming its directory
-    if (name.empty() || name == "." || name == ".." || fs::is_directory(fs::status(absolute, ignored))) {
-        // "dir/", ".", an existing directory (or a link to one): no file can
-        // replace it, so fail now rather than at commit(), after the writing.
-        ec = std::make_error_code(std::errc::is_a_directory);
-        return result;
+    try {
+        detail::check_path(target, ec);
+        if (ec) return result;
+        fs::path absolute = fs::absolute(target, ec);
+        if (ec) return result;
+        const fs::path name = absolute.filename();
+        std::error_code ignored;  // a target that cannot be looked at fails below, naming its directory
+        if (name.empty() || name == "." || name == ".." || fs::is_directory(fs::status(absolute, ignored))) {
+            // "dir/", ".", an existing directory (or a link to one): no file can
+            // replace it, so fail now rather than at commit(), after the writing.
+            ec = std::make_error_code(std::errc::is_a_directory);
+            return result;
+        }
+        // Hidden, and recognisably ours: ".<name>.<8 random>.tmp", the name cut
+        // short if need be. It holds no separator, so it passes create_unique's
+        // prefix check.
+        os::handle handle = file::invalid_handle();
+        fs::path temporary = detail::create_unique(
+            "." + copied_part(name).string() + ".", ".tmp", absolute.parent_path(),
+            [&](const fs::path& candidate, std::error_code& e) {
+                handle = os::create_exclusive(candidate, false, e);
+            },
+            ec);
+        if (ec) return result;
+        result.file::operator=(file(handle));
+        result.target_ = std::move(absolute);
+        result.temporary_ = std::move(temporary);
+        result.generation_ = detail::current_generation();
+        result.registration_ = detail::register_owned(result.temporary_, detail::owned_kind::file);
+        // Replacing a file must not change who may read it.
+        os::copy_permissions(result.target_, result.native_handle(), ec);
+        if (ec) result.discard();
+    } catch (const std::bad_alloc&) {
+        result.discard();  // deletes whatever was made
+        ec = detail::out_of_memory();
     }
-    // Hidden, and recognisably ours: ".<name>.<8 random>.tmp", the name cut
-    // short if need be. It holds no separator, so it passes create_unique's
-    // prefix check.
-    os::handle handle = file::invalid_handle();
-    fs::path temporary = detail::create_unique(
-        "." + copied_part(name).string() + ".", ".tmp", absolute.parent_path(),
-        [&](const fs::path& candidate, std::error_code& e) {
-            handle = os::create_exclusive(candidate, false, e);
-        },
-        ec);
-    if (ec) return result;
-    result.file::operator=(file(handle));
-    result.target_ = std::move(absolute);
-    result.temporary_ = std::move(temporary);
-    result.generation_ = detail::current_generation();
-    result.registration_ = detail::register_owned(result.temporary_, detail::owned_kind::file);
-    // Replacing a file must not change who may read it.
-    os::copy_permissions(result.target_, result.native_handle(), ec);
-    if (ec) result.discard();
     return result;
 }
 
@@ -159,6 +165,8 @@ void atomic_file::commit(std::error_code& ec) {
             close();
         } catch (const std::system_error& e) {
             ec = e.code();
+        } catch (const std::bad_alloc&) {  // the stream's newline translation
+            ec = detail::out_of_memory();
         }
     }
     if (!ec) os::rename(temporary_, target_, /*overwrite=*/true, /*write_through=*/true, ec);
@@ -171,7 +179,11 @@ void atomic_file::commit(std::error_code& ec) {
     // The rename itself is durable only once the directory is synced. If this
     // fails, target already holds the new content; the error says it may not
     // survive a power cut.
-    os::sync_directory(target_.parent_path(), ec);
+    try {
+        os::sync_directory(target_.parent_path(), ec);
+    } catch (const std::bad_alloc&) {
+        ec = detail::out_of_memory();
+    }
 }
 
 const fs::path& atomic_file::target() const noexcept {

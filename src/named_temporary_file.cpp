@@ -7,6 +7,7 @@
 #include "os.hpp"
 #include "owner_registry.hpp"
 
+#include <new>
 #include <utility>
 
 namespace tempfile {
@@ -34,23 +35,29 @@ named_temporary_file::named_temporary_file(const named_file_options& options) {
 named_temporary_file named_temporary_file::create(const named_file_options& options, std::error_code& ec) {
     ec.clear();
     named_temporary_file result{empty_owner{}};
-    // Only where the OS deletes at close (Windows) is the flag asked for, and
-    // never for a file that close() must leave for another process to open.
-    const bool os_deletes = options.delete_on_close && !options.keep && os::has_delete_on_close();
-    os::handle handle = file::invalid_handle();
-    fs::path path = detail::create_unique(
-        options.prefix, options.suffix, options.dir,
-        [&](const fs::path& candidate, std::error_code& e) {
-            handle = os::create_exclusive(candidate, os_deletes, e);
-        },
-        ec);
-    if (ec) return result;
-    result.file::operator=(file(handle, options.text));
-    result.path_ = std::move(path);
-    result.armed_ = !options.keep;
-    result.delete_on_close_ = options.delete_on_close;
-    result.generation_ = detail::current_generation();
-    if (result.armed_) result.registration_ = detail::register_owned(result.path_, detail::owned_kind::file);
+    try {
+        // Only where the OS deletes at close (Windows) is the flag asked for, and
+        // never for a file that close() must leave for another process to open.
+        const bool os_deletes = options.delete_on_close && !options.keep && os::has_delete_on_close();
+        os::handle handle = file::invalid_handle();
+        fs::path path = detail::create_unique(
+            options.prefix, options.suffix, options.dir,
+            [&](const fs::path& candidate, std::error_code& e) {
+                handle = os::create_exclusive(candidate, os_deletes, e);
+            },
+            ec);
+        if (ec) return result;
+        result.file::operator=(file(handle, options.text));
+        result.path_ = std::move(path);
+        result.armed_ = !options.keep;
+        result.delete_on_close_ = options.delete_on_close;
+        result.generation_ = detail::current_generation();
+        if (result.armed_)
+            result.registration_ = detail::register_owned(result.path_, detail::owned_kind::file);
+    } catch (const std::bad_alloc&) {
+        result = named_temporary_file{empty_owner{}};  // deletes whatever was made
+        ec = detail::out_of_memory();
+    }
     return result;
 }
 
@@ -146,15 +153,17 @@ void named_temporary_file::persist(const fs::path& target, bool overwrite, std::
     }
     detail::check_path(target, ec);
     if (ec) return;
-    fs::path absolute = fs::absolute(target, ec);
-    if (ec) return;
-    if (is_open()) {
-        try {
-            settle_stream();  // whoever opens the new name sees what was written so far
-        } catch (const std::system_error& e) {
-            ec = e.code();
-            return;
-        }
+    fs::path absolute;
+    try {
+        absolute = fs::absolute(target, ec);
+        if (ec) return;
+        if (is_open()) settle_stream();  // whoever opens the new name sees what was written so far
+    } catch (const std::system_error& e) {
+        ec = e.code();
+        return;
+    } catch (const std::bad_alloc&) {
+        ec = detail::out_of_memory();
+        return;
     }
     // Content that lost bytes (a write failed, maybe only in the stream) is
     // not published under the target's name; the file stays ours to delete.

@@ -4,6 +4,7 @@
 #include "names_internal.hpp"
 #include "os.hpp"
 
+#include <new>
 #include <stdexcept>
 
 namespace tempfile::detail {
@@ -124,6 +125,7 @@ namespace {
 // The option and path checks report a bad argument in the generic category;
 // the OS's own EINVAL comes in the system category and stays a filesystem_error.
 void throw_if_bad_argument(const char* what, std::error_code ec) {
+    if (ec == out_of_memory()) throw std::bad_alloc();  // as the throwing forms would have
     if (ec.category() == std::generic_category() && ec == std::errc::invalid_argument)
         throw std::invalid_argument(std::string(what) +
                                     ": invalid argument (a NUL in a path, a separator or NUL in "

@@ -56,9 +56,16 @@ fs::path create_unique(const std::string& prefix, const std::string& suffix, con
                        const std::function<void(const fs::path&, std::error_code&)>& make,
                        std::error_code& ec);
 
+/// What an error_code overload reports when memory runs out: it catches
+/// std::bad_alloc (it promises not to throw) and sets this instead, after
+/// undoing whatever it made.
+inline std::error_code out_of_memory() noexcept {
+    return std::make_error_code(std::errc::not_enough_memory);
+}
+
 /// Throws what the error_code overloads reported: std::invalid_argument for
-/// errc::invalid_argument from the option checks, else
-/// std::filesystem::filesystem_error(what, path, ec).
+/// errc::invalid_argument from the option checks, std::bad_alloc for
+/// out_of_memory(), else std::filesystem::filesystem_error(what, path, ec).
 [[noreturn]] void throw_error(const char* what, const fs::path& path, std::error_code ec);
 /// As above, with two paths for the filesystem_error.
 [[noreturn]] void throw_error(const char* what, const fs::path& path1, const fs::path& path2,

@@ -7,6 +7,7 @@
 #include "os.hpp"
 
 #include <mutex>
+#include <new>
 #include <set>
 #include <utility>
 
@@ -111,12 +112,17 @@ temporary_file temporary_file::create(const name_options& options, std::error_co
 
 temporary_file temporary_file::create(const name_options& options, bool text, std::error_code& ec) {
     ec.clear();
-    fs::path dir;
     temporary_file result{empty_owner{}};
-    made_file made = make(options, dir, ec);
-    if (ec) return result;
-    result.file::operator=(file(made.handle, text));
-    result.linkable_ = made.linkable;
+    try {
+        fs::path dir;
+        made_file made = make(options, dir, ec);
+        if (ec) return result;
+        result.file::operator=(file(made.handle, text));
+        result.linkable_ = made.linkable;
+    } catch (const std::bad_alloc&) {
+        result = temporary_file{empty_owner{}};  // closes whatever was made
+        ec = detail::out_of_memory();
+    }
     return result;
 }
 
@@ -134,12 +140,16 @@ void temporary_file::persist(const fs::path& target, std::error_code& ec) {
     }
     detail::check_path(target, ec);
     if (ec) return;
-    fs::path absolute = fs::absolute(target, ec);
-    if (ec) return;
+    fs::path absolute;
     try {
+        absolute = fs::absolute(target, ec);
+        if (ec) return;
         settle_stream();  // whoever opens the new name sees what was written so far
     } catch (const std::system_error& e) {
         ec = e.code();
+        return;
+    } catch (const std::bad_alloc&) {
+        ec = detail::out_of_memory();
         return;
     }
     ec = write_error();  // content that lost bytes is not given a name

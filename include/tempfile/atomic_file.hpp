@@ -34,6 +34,7 @@ public:
     /// holds a NUL character (nothing is created).
     explicit atomic_file(const fs::path& target);
     /// Never throws: on failure sets ec and returns an empty owner (!is_open()).
+    /// Out of memory: errc::not_enough_memory, with nothing made and no handle leaked.
     static atomic_file create(const fs::path& target, std::error_code& ec);
     atomic_file(atomic_file&& other) noexcept;
     atomic_file& operator=(atomic_file&& other) noexcept;

@@ -45,6 +45,7 @@ public:
     /// std::invalid_argument (a bad prefix or suffix); creates nothing then.
     explicit named_temporary_file(const named_file_options& options = {});
     /// Never throws: on failure sets ec and returns an empty owner.
+    /// Out of memory: errc::not_enough_memory, with nothing made and no handle leaked.
     static named_temporary_file create(const named_file_options& options, std::error_code& ec);
     named_temporary_file(named_temporary_file&& other) noexcept;
     /// Deletes what this object owned (as its destructor would), then takes `other`'s.

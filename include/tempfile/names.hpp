@@ -80,13 +80,15 @@ struct created_file {
 /// Throws std::filesystem::filesystem_error naming dir in path1, or
 /// std::invalid_argument for a bad prefix or suffix; nothing is left behind.
 TEMPFILE_API created_file mkstemp(const name_options& options = {}, bool text = false);
-/// As above; on failure sets ec and returns an empty handle and path.
+/// As above; on failure sets ec and returns an empty handle and path. Never
+/// throws: out of memory is errc::not_enough_memory, with nothing made.
 TEMPFILE_API created_file mkstemp(const name_options& options, bool text, std::error_code& ec);
 
 /// Creates dir/prefix<8 random>suffix as a directory, mode 0700 whatever the
 /// umask (Windows: an owner-only DACL). Same retries and errors as mkstemp.
 /// Never deleted for you; returns the absolute path.
 TEMPFILE_API fs::path mkdtemp(const name_options& options = {});
+/// As above; sets ec instead of throwing (out of memory: errc::not_enough_memory).
 TEMPFILE_API fs::path mkdtemp(const name_options& options, std::error_code& ec);
 
 /// Returns a name that did not exist when checked, and creates nothing.

@@ -29,6 +29,7 @@ class TEMPFILE_API temporary_file : public file {
 public:
     explicit temporary_file(const name_options& options = {}, bool text = false);
     /// Never throws: on failure sets ec and returns an empty owner (!is_open()).
+    /// Out of memory: errc::not_enough_memory, with nothing made and no handle leaked.
     static temporary_file create(const name_options& options, std::error_code& ec);
     static temporary_file create(const name_options& options, bool text, std::error_code& ec);
     temporary_file(temporary_file&&) noexcept = default;
