@@ -72,6 +72,28 @@ void check_path(const fs::path& path, std::error_code& ec) noexcept {
         ec = std::make_error_code(std::errc::invalid_argument);
 }
 
+namespace {
+
+bool is_separator_unit(fs::path::value_type c) noexcept {
+    return c == '/' || c == fs::path::preferred_separator;
+}
+
+// Whether an absolute path has a "." step, a doubled separator or a trailing
+// one, which resolve_directory drops. Most have none, and they are returned
+// as they are: no walk over the steps (libc++'s path iterator allocates in a
+// noexcept function, so that out of memory there would end the process).
+bool has_steps_to_drop(const fs::path::string_type& p) noexcept {
+    // From 1: a leading double separator is a network name on Windows.
+    for (std::size_t i = 1; i < p.size(); ++i) {
+        if (!is_separator_unit(p[i - 1])) continue;
+        if (is_separator_unit(p[i])) return true;
+        if (p[i] == '.' && (i + 1 == p.size() || is_separator_unit(p[i + 1]))) return true;
+    }
+    return p.size() > 1 && is_separator_unit(p.back());
+}
+
+}  // namespace
+
 fs::path resolve_directory(const fs::path& dir, std::error_code& ec) {
     ec.clear();
     if (dir.empty()) return gettempdir(ec, nullptr);
@@ -81,7 +103,7 @@ fs::path resolve_directory(const fs::path& dir, std::error_code& ec) {
     // keep. Only "." steps are dropped (".", "a/./b", "a/"), as Python's abspath
     // would; ".." stays, since "link/.." is not always where "link" is.
     fs::path absolute = fs::absolute(dir, ec);
-    if (ec) return {};
+    if (ec || !has_steps_to_drop(absolute.native())) return absolute;
     fs::path resolved;
     for (const fs::path& step : absolute)
         if (!step.empty() && step != ".") resolved /= step;

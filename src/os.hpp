@@ -85,6 +85,12 @@ void rename(const fs::path& from, const fs::path& to, bool overwrite, bool write
 /// where impossible. EEXIST if target exists.
 void link_unnamed(handle h, const fs::path& target, std::error_code& ec) noexcept;
 
+/// True when the file system holding `dir` has no free block left at all
+/// (POSIX statvfs f_bfree 0 of a non-zero f_blocks; Windows: no free byte).
+/// Blocks reserved for root do not make it full. False when there is room,
+/// or when it cannot tell (gettempdir's probe then takes the directory).
+bool is_full(const fs::path& dir) noexcept;
+
 /// Makes a rename in `dir` durable (fsync of the directory; nothing on Windows).
 void sync_directory(const fs::path& dir, std::error_code& ec) noexcept;
 
