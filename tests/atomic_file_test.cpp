@@ -289,7 +289,7 @@ TEST(AtomicFile, TargetNamingADirectoryIsRefused) {
 
 TEST(AtomicFile, NulInTheTargetIsInvalidArgumentAndCreatesNothing) {
     fs::create_directory(test_dir() / "sub");
-    const fs::path target((test_dir() / "sub").native() + std::string("\0/x", 3));
+    const fs::path target = tempfile_test::path_with_nul(test_dir() / "sub");
     EXPECT_THROW(atomic_file{target}, std::invalid_argument);
     std::error_code ec;
     EXPECT_FALSE(atomic_file::create(target, ec).is_open());
@@ -329,6 +329,9 @@ TEST(AtomicFile, TargetNamesWithUnusualCharactersWork) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
+// POSIX only: Windows counts UTF-16 units (the same cut, never before a low
+// surrogate), and a target name that long needs \\?\ paths there; untested.
+#ifndef _WIN32
 // Issue 9, bug 6: ".<name>.<8>.tmp" passed NAME_MAX for names of 242 to 255
 // bytes, which failed with ENAMETOOLONG. The copied part is now cut so that
 // the whole fits, and never inside a UTF-8 character: each name below puts a
@@ -361,6 +364,7 @@ TEST(AtomicFile, TargetNamesUpToNameMaxWorkAndAreCutAtACharacterBoundary) {
         fs::remove(target);
     }
 }
+#endif
 
 TEST(AtomicFile, RelativeTargetIsMadeAbsoluteAtConstruction) {
     fs::create_directories(test_dir() / "a");

@@ -302,14 +302,9 @@ TEST(LowLevel, ErrorCodeOverloadsReportBadOptionsWithoutThrowing) {
 
 // Issue 9, bug 9: the OS reads a path only up to a NUL, so "sub/newname\0/x"
 // used to create "sub/newname" and return a path with the NUL inside.
-fs::path with_nul(const fs::path& before, const char* after = "/elsewhere") {
-    return fs::path(before.native() + fs::path::string_type(1, fs::path::value_type()) +
-                    fs::path(after).native());
-}
-
 TEST(LowLevel, NulInTheDirectoryThrowsInvalidArgumentAndCreatesNothing) {
     fs::create_directory(test_dir() / "sub");
-    const fs::path dir = with_nul(test_dir() / "sub" / "newname");
+    const fs::path dir = tempfile_test::path_with_nul(test_dir() / "sub" / "newname");
     EXPECT_THROW(tempfile::mkstemp(opts("tmp", "", dir)), std::invalid_argument);
     EXPECT_THROW(tempfile::mkdtemp(opts("tmp", "", dir)), std::invalid_argument);
     EXPECT_THROW(tempfile::mktemp(opts("tmp", "", dir)), std::invalid_argument);

@@ -333,13 +333,13 @@ TEST(NamedTemporaryFile, BadOptionsThrowInvalidArgumentAndCreateNothing) {
 }
 
 TEST(NamedTemporaryFile, NulInTheDirectoryOrThePersistTargetIsInvalidArgument) {
-    const fs::path nul_dir(test_dir().native() + std::string("/a\0/b", 5));
+    const fs::path nul_dir = tempfile_test::path_with_nul(test_dir() / "a");
     EXPECT_THROW(named_temporary_file{in(nul_dir)}, std::invalid_argument);
     std::error_code ec;
     EXPECT_FALSE(named_temporary_file::create(in(nul_dir), ec).is_open());
     EXPECT_EQ(ec, std::errc::invalid_argument);
     named_temporary_file f;
-    const fs::path nul_target(test_dir().native() + std::string("/named\0/x", 9));
+    const fs::path nul_target = tempfile_test::path_with_nul(test_dir() / "named");
     EXPECT_THROW(f.persist(nul_target), std::invalid_argument);
     f.persist(nul_target, false, ec);
     EXPECT_EQ(ec, std::errc::invalid_argument);

@@ -185,7 +185,7 @@ TEST(RemoveTree, DotAndDotDotAreRefused) {
 // Issue 9, bug 9: "d\0/x" would reach the OS as "d", the whole tree.
 TEST(RemoveTree, NulInThePathIsInvalidArgumentAndRemovesNothing) {
     fs::create_directories(test_dir() / "d" / "inside");
-    const fs::path nul_path((test_dir() / "d").native() + std::string("\0/x", 3));
+    const fs::path nul_path = tempfile_test::path_with_nul(test_dir() / "d");
     EXPECT_THROW(tempfile::remove_tree(nul_path), std::invalid_argument);
     std::error_code ec;
     EXPECT_EQ(tempfile::remove_tree(nul_path, ec), 0u);

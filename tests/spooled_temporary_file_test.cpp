@@ -455,7 +455,7 @@ TEST(SpooledTemporaryFile, ConstructorRejectsABadSuffixAtOnce) {
 // The directory is used only at the rollover, but a NUL in it is refused at
 // once: a bad option never waits to create the wrong thing later.
 TEST(SpooledTemporaryFile, NulInTheDirectoryIsRefusedAtConstruction) {
-    const fs::path nul_dir(test_dir().native() + std::string("/a\0/b", 5));
+    const fs::path nul_dir = tempfile_test::path_with_nul(test_dir() / "a");
     EXPECT_THROW(spooled_temporary_file(0, {"tmp", "", nul_dir}), std::invalid_argument);
     std::error_code ec;
     EXPECT_FALSE(spooled_temporary_file::create(0, {"tmp", "", nul_dir}, ec).is_open());

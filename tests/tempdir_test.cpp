@@ -326,7 +326,7 @@ TEST(SetTempdir, ClearingTheOverrideAfterACachedAnswerLooksAgain) {
 
 TEST(SetTempdir, NulInTheDirectoryIsInvalidArgumentAndChangesNothing) {
     fs::path before = tempfile::gettempdir();
-    EXPECT_THROW(tempfile::set_tempdir(fs::path(test_dir().native() + std::string("/a\0/b", 5))),
+    EXPECT_THROW(tempfile::set_tempdir(tempfile_test::path_with_nul(test_dir() / "a")),
                  std::invalid_argument);
     EXPECT_EQ(tempfile::gettempdir(), before);
 }

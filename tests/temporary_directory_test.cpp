@@ -344,7 +344,7 @@ TEST(TemporaryDirectory, BadPrefixThrowsInvalidArgumentAndCreatesNothing) {
 
 TEST(TemporaryDirectory, NulInTheDirectoryThrowsInvalidArgumentAndCreatesNothing) {
     tempfile::directory_options options;
-    options.dir = fs::path(test_dir().native() + std::string("/a\0/b", 5));
+    options.dir = tempfile_test::path_with_nul(test_dir() / "a");
     EXPECT_THROW(temporary_directory{options}, std::invalid_argument);
     std::error_code ec;
     EXPECT_TRUE(temporary_directory::create(options, ec).path().empty());

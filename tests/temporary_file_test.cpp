@@ -225,13 +225,13 @@ TEST(TemporaryFile, PersistFailsAfterAFailedStreamWrite) {
 #endif
 
 TEST(TemporaryFile, NulInTheDirectoryOrThePersistTargetIsInvalidArgument) {
-    const fs::path nul_dir(test_dir().native() + std::string("/a\0/b", 5));
+    const fs::path nul_dir = tempfile_test::path_with_nul(test_dir() / "a");
     EXPECT_THROW(temporary_file({"tmp", "", nul_dir}), std::invalid_argument);
     std::error_code ec;
     EXPECT_FALSE(temporary_file::create({"tmp", "", nul_dir}, ec).is_open());
     EXPECT_EQ(ec, std::errc::invalid_argument);
     temporary_file f;
-    const fs::path nul_target(test_dir().native() + std::string("/named\0/x", 9));
+    const fs::path nul_target = tempfile_test::path_with_nul(test_dir() / "named");
     EXPECT_THROW(f.persist(nul_target), std::invalid_argument);
     f.persist(nul_target, ec);
     EXPECT_EQ(ec, std::errc::invalid_argument);

@@ -194,6 +194,13 @@ std::string read_text(const fs::path& path) {
     return s.str();
 }
 
+fs::path path_with_nul(const fs::path& before, const fs::path& after) {
+    fs::path::string_type joined = before.native();
+    joined.push_back(fs::path::value_type());
+    joined += after.native();
+    return fs::path(joined);
+}
+
 #ifndef _WIN32
 int run_in_child(const std::function<int()>& body) {
     std::cout.flush();

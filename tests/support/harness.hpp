@@ -25,6 +25,9 @@ void write_text(const fs::path& path, const std::string& content);
 void touch(const fs::path& path);
 /// The whole content of `path`, throws on failure.
 std::string read_text(const fs::path& path);
+/// `before`, a NUL character, then `after`: a path that the OS would read
+/// only up to the NUL, and so act on another one.
+fs::path path_with_nul(const fs::path& before, const fs::path& after = "/elsewhere");
 
 #ifndef _WIN32
 /// Runs `body` in a fork()ed child and returns its exit status (0..255), or
