@@ -61,15 +61,20 @@ expect_files() { # component, then extended regular expressions that together ma
 }
 lib_re=${libdir//./\\.}
 if [ "$kind" = shared ]; then
-  expect_files runtime "$lib_re/libtempfile\.so\.$major_minor\.[0-9]+" "$lib_re/libtempfile\.so\.$major_minor"
+  # A shared build also puts each .deb's copyright file (component installs only).
+  copyright='share/doc/[a-z0-9.-]+/copyright'
+  expect_files runtime "$lib_re/libtempfile\.so\.$major_minor\.[0-9]+" "$lib_re/libtempfile\.so\.$major_minor" "$copyright"
   expect_files development 'include/tempfile/[a-z_]+\.hpp' 'include/tempfile/version\.hpp' \
-    "$lib_re/libtempfile\.so" "$lib_re/cmake/tempfile/tempfile[A-Za-z-]*\.cmake" "$lib_re/pkgconfig/tempfile\.pc"
+    "$lib_re/libtempfile\.so" "$lib_re/cmake/tempfile/tempfile[A-Za-z-]*\.cmake" "$lib_re/pkgconfig/tempfile\.pc" "$copyright"
+  expect_files tool 'bin/tempfile-run' 'share/man/man1/tempfile-run\.1' "$copyright"
+  # ... which a plain install leaves out.
+  [ ! -d "$prefix/share/doc" ] || fail "a plain install put share/doc"
 else
   [ ! -s "$work/component-runtime.txt" ] || fail "a static build's runtime component has files"
   expect_files development 'include/tempfile/[a-z_]+\.hpp' 'include/tempfile/version\.hpp' \
     "$lib_re/libtempfile\.a" "$lib_re/cmake/tempfile/tempfile[A-Za-z-]*\.cmake" "$lib_re/pkgconfig/tempfile\.pc"
+  expect_files tool 'bin/tempfile-run' 'share/man/man1/tempfile-run\.1'
 fi
-expect_files tool 'bin/tempfile-run' 'share/man/man1/tempfile-run\.1'
 
 echo "-- find_package"
 cmake -S "$root/tests/consumers/find_package" -B "$work/find_package" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
