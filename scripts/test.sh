@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Builds and runs every test: the GoogleTest suite in several configurations
 # (GCC static C++17; portable POSIX, shared, C++20; clang with libc++), then the consumer
-# projects (find_package, add_subdirectory, FetchContent, pkg-config), and
-# the Windows suite under Wine (scripts/extra-suites.sh).
+# projects (find_package, add_subdirectory, FetchContent, pkg-config, Meson), the .debs,
+# the Doxygen reference, and the Windows suite under Wine (scripts/extra-suites.sh).
 # Ends with one line: "total: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -65,6 +65,8 @@ run_suite clang-libcxx-cxx20 -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -
 for kind in static shared; do
   run_check "consumers-$kind" scripts/check-consumers.sh "$kind" "$out/consumers-$kind"
 done
+run_check deb scripts/check-deb.sh "$out/deb"
+run_check docs scripts/check-docs.sh "$out/docs"
 . scripts/extra-suites.sh
 
 echo
