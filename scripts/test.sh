@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Builds and runs every test: the GoogleTest suite in several configurations
 # (GCC static C++17; portable POSIX, shared, C++20; clang with libc++), then the consumer
-# projects (find_package, add_subdirectory, FetchContent, pkg-config, Meson), the .debs,
-# the Doxygen reference, and the Windows suite under Wine (scripts/extra-suites.sh).
+# projects (find_package, add_subdirectory, FetchContent, pkg-config), and
+# the Windows suite under Wine (scripts/extra-suites.sh).
 # Ends with one line: "total: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
