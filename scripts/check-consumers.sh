@@ -39,6 +39,7 @@ mv "$work/installed" "$prefix"
 if grep -rl -e "$work/installed" -e "$work/lib" "$prefix"; then fail "the files above name the install or build path"; fi
 
 echo "-- the installed tempfile-run runs from the moved prefix"
+# shellcheck disable=SC2016 # $TMPDIR is the command's, set by tempfile-run
 out=$(env -u LD_LIBRARY_PATH "$prefix/bin/tempfile-run" -- sh -c 'test -d "$TMPDIR" && echo ran')
 [ "$out" = ran ] || fail "tempfile-run printed '$out'"
 env -u LD_LIBRARY_PATH "$prefix/bin/tempfile-run" --version | grep -qF "$version" || fail "tempfile-run --version lacks $version"

@@ -87,6 +87,7 @@ sysroot=$work/root
 for package in "$runtime" libtempfile-dev tempfile-run; do dpkg -x "$(deb "$package")" "$sysroot"; done
 
 echo "-- the extracted tempfile-run runs (its RPATH finds the extracted library)"
+# shellcheck disable=SC2016 # $TMPDIR is the command's, set by tempfile-run
 out=$(env -u LD_LIBRARY_PATH "$sysroot/usr/bin/tempfile-run" -- sh -c 'test -d "$TMPDIR" && echo ran')
 [ "$out" = ran ] || fail "tempfile-run printed '$out'"
 

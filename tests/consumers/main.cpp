@@ -22,6 +22,7 @@ int main() {
     if (std::filesystem::exists(dir_path) || std::filesystem::exists(file_path)) return 2;
     // The library linked at run time is the one whose headers we compiled with.
     if (tempfile::version() != TEMPFILE_VERSION_STRING) return 3;
-    std::cout << "consumer ok: tempfile " << tempfile::version() << ", " << tempfile::gettempdir().string() << "\n";
+    std::cout << "consumer ok: tempfile " << tempfile::version() << ", " << tempfile::gettempdir().string()
+              << "\n";
     return 0;
 }
