@@ -65,6 +65,8 @@ run_suite clang-libcxx-cxx20 -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -
 for kind in static shared; do
   run_check "consumers-$kind" scripts/check-consumers.sh "$kind" "$out/consumers-$kind"
 done
+run_check deb scripts/check-deb.sh "$out/deb"
+run_check docs scripts/check-docs.sh "$out/docs"
 . scripts/extra-suites.sh
 
 echo
