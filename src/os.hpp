@@ -134,6 +134,14 @@ fs::path environment_path(const char* name);
 /// Windows GetTempPath2W, %SYSTEMROOT%\Temp, C:\TEMP, C:\TMP).
 std::vector<fs::path> platform_temp_directories();
 
+/// A name made of UTF-8 text (prefix + random part + suffix) as this OS's
+/// path string, so that `dir / native_name(name)` names the same thing
+/// everywhere: POSIX passes the bytes through (a move, no copy); Windows
+/// converts to UTF-16 (an invalid sequence becomes U+FFFD, as Windows
+/// converts it), where fs::path would have used the ANSI code page.
+/// Throws only std::bad_alloc.
+fs::path::string_type native_name(std::string utf8);
+
 /// Characters that may not appear in a prefix or suffix: "/" and NUL; on
 /// Windows also "\\" (and ':' would name a stream).
 bool is_separator(char c) noexcept;
