@@ -175,6 +175,7 @@ void named_temporary_file::remove() {
 
 void named_temporary_file::remove(std::error_code& ec) {
     ec.clear();
+    const bool was_armed = armed_;
     armed_ = false;  // so that close() leaves the deletion to us: one unlink, not two
     std::error_code close_error;
     try {
@@ -183,8 +184,14 @@ void named_temporary_file::remove(std::error_code& ec) {
         close_error = e.code();
     }
     if (!path_.empty()) os::remove_file(path_, ec);  // already gone (a second remove()) is fine
+    if (ec) {
+        // Still there (Windows: held open by another process): still owned,
+        // so a later remove() or the owner's end tries again.
+        armed_ = was_armed;
+        return;
+    }
     detail::unregister_owned(registration_);
-    if (!ec) ec = close_error;
+    ec = close_error;
 }
 
 }  // namespace tempfile
