@@ -51,8 +51,10 @@ bool has_delete_on_close() noexcept;
 /// (Wine, older Windows: a hard link keeps the file while `h` closes, then
 /// takes back the name `path`). On failure ec is set and the returned handle
 /// (maybe invalid_handle()) is what the caller owns; the file may then still
-/// be deleted at close.
-handle cancel_delete_on_close(handle h, const fs::path& path, std::error_code& ec) noexcept;
+/// be deleted at close, or, if the name could not be taken back, live on
+/// under a second name: `path` then holds that name, so that the owner
+/// still deletes the file, by the name it has.
+handle cancel_delete_on_close(handle h, fs::path& path, std::error_code& ec) noexcept;
 
 /// Creates directory `path`, mode 0700 (the umask as for create_exclusive; Windows:
 /// a protected owner-only DACL). errc::file_exists when the name is taken.
