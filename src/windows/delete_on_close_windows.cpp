@@ -63,6 +63,12 @@ HANDLE without_delete_access(HANDLE h) noexcept {
     return reopened;
 }
 
+bool name_still_there(const fs::path& path) noexcept {
+    if (::GetFileAttributesW(win::os_path(path).c_str()) != INVALID_FILE_ATTRIBUTES) return true;
+    return ::GetLastError() == ERROR_ACCESS_DENIED &&
+           win::nt::last_status() == win::nt::status_delete_pending;
+}
+
 // The hard-link way, for when the flag cannot be cleared in place.
 handle keep_through_second_name(handle h, fs::path& path, std::error_code& ec) noexcept {
     win::file_identity identity;
@@ -101,9 +107,17 @@ handle keep_through_second_name(handle h, fs::path& path, std::error_code& ec) n
         ec = std::make_error_code(std::errc::file_exists);
         return INVALID_HANDLE_VALUE;
     }
-    // Without REPLACE_EXISTING: if someone took the name meanwhile (or it is
-    // still pending deletion, held open elsewhere), theirs stays, and ours is
-    // reported under the name it has.
+    // While another handle holds the file, the first name waits for it to
+    // close before it goes (Windows: delete pending; Wine: the name stays
+    // and is unlinked then, whatever it names by that time): it cannot be
+    // taken back now. The file is reported under the name it keeps.
+    if (name_still_there(path)) {
+        ec = win::error(ERROR_ALREADY_EXISTS);
+        path = std::move(spare);
+        return kept.release();
+    }
+    // Without REPLACE_EXISTING: if someone took the name meanwhile, theirs
+    // stays, and ours is reported under the name it has.
     if (!::MoveFileExW(win::os_path(spare).c_str(), win::os_path(path).c_str(), 0)) {
         ec = win::last_error();
         path = std::move(spare);
