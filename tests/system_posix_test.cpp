@@ -42,7 +42,7 @@ int raw_fork_child(int (*body)()) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-std::uint64_t parent_generation = 0;
+[[maybe_unused]] std::uint64_t parent_generation = 0;  // unused in the portable build
 
 TEST(ForkGeneration, ChangesInAChildOfARawCloneSystemCall) {
 #if TEMPFILE_TEST_PORTABLE_POSIX
