@@ -87,7 +87,9 @@ void rename(const fs::path& from, const fs::path& to, bool overwrite, bool write
 /// where impossible. EEXIST if target exists.
 void link_unnamed(handle h, const fs::path& target, std::error_code& ec) noexcept;
 
-/// Makes a rename in `dir` durable (fsync of the directory; nothing on Windows).
+/// Makes a rename in `dir` durable: fsync of the directory (macOS
+/// F_FULLFSYNC, fsync only where the file system refuses it); Windows
+/// FlushFileBuffers on the directory, where the file system can flush one.
 void sync_directory(const fs::path& dir, std::error_code& ec) noexcept;
 
 /// Gives the open file `h` the rwx permission bits of `from` (atomic_file
@@ -128,7 +130,8 @@ void random_bytes(void* buf, std::size_t n, std::error_code& ec) noexcept;
 /// Costs no system call.
 std::uint64_t fork_generation() noexcept;
 
-/// The environment variable `name`, empty if unset or empty.
+/// The environment variable `name`, empty if unset or empty (Windows: read
+/// wide, with GetEnvironmentVariableW).
 fs::path environment_path(const char* name);
 
 /// The platform's own temporary directories after $TMPDIR, $TEMP, $TMP, in
