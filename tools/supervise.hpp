@@ -40,8 +40,12 @@ std::vector<std::string> arguments(int argc, char** argv);
 bool catch_signals();
 
 /// Runs `command` (command[0] searched in PATH as execvp does; Windows: as
-/// CreateProcessW searches, ".exe" added) as a child,
-/// with `env_name`=`env_value` added to its environment and the standard
+/// CreateProcessW searches, ".exe" added, but never in the current
+/// directory; a .bat or .cmd file runs through cmd.exe with its arguments
+/// quoted for cmd.exe, and one that cannot pass safely, a line break, is
+/// refused: exec_failed with EINVAL) as a child,
+/// with `env_name`=`env_value` added to its environment (Windows: TMPDIR
+/// also as TMP and TEMP) and the standard
 /// streams passed through, and waits for that child only: processes it
 /// starts in the background are neither waited for nor signalled.
 ///

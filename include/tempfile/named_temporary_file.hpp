@@ -73,7 +73,10 @@ public:
     void persist(const fs::path& target, bool overwrite, std::error_code& ec);
     /// Closes and deletes now, whatever keep says; a file already gone is
     /// not an error. Afterwards this object owns nothing (path() stays).
-    /// Throws std::filesystem::filesystem_error naming path().
+    /// Throws std::filesystem::filesystem_error naming path(). A file that
+    /// could not be deleted (Windows: another process holds it open without
+    /// FILE_SHARE_DELETE) stays owned unless it was kept: a later remove(),
+    /// or the owner's end, tries again.
     void remove();
     /// As above; never throws: sets ec if the deletion failed, else to what
     /// the close reported. The handle is closed and the deletion tried all the

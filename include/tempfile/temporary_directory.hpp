@@ -55,6 +55,9 @@ public:
     /// Idempotent: a second call, or a tree already removed by someone else,
     /// is not an error. Throws std::filesystem::filesystem_error naming the
     /// first entry that could not be removed, unless ignore_cleanup_errors.
+    /// A cleanup that left something behind (reported or ignored) keeps
+    /// ownership: the next cleanup(), or the owner's end, tries again, as
+    /// Python's does while the directory exists.
     void cleanup();
     /// As above; never throws: sets ec (unless ignore_cleanup_errors) when
     /// something could not be removed. This object then still owns the
