@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <csignal>
+
 #ifndef _WIN32
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,6 +25,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
+
+#if TEMPFILE_TEST_COVERAGE
+extern "C" void __gcov_dump(void);
 #endif
 
 namespace tempfile_test {
@@ -186,13 +192,48 @@ std::string read_text(const fs::path& path) {
     return s.str();
 }
 
+void flush_coverage() noexcept {
+#if TEMPFILE_TEST_COVERAGE
+    __gcov_dump();
+#endif
+}
+
 #ifndef _WIN32
+#if TEMPFILE_TEST_COVERAGE
+namespace {
+// Writes the coverage data, then dies of the signal as SIG_DFL would have.
+// Not async-signal-safe (gcov writes files), which is acceptable here: the
+// tests raise these signals from ordinary code, never inside malloc.
+extern "C" void flush_coverage_then_die(int signo) {
+    __gcov_dump();
+    ::signal(signo, SIG_DFL);
+    sigset_t just_this;
+    sigemptyset(&just_this);
+    sigaddset(&just_this, signo);
+    ::sigprocmask(SIG_UNBLOCK, &just_this, nullptr);
+    ::raise(signo);
+}
+
+void install_coverage_flush() {
+    for (int signo : {SIGINT, SIGTERM, SIGHUP}) {
+        struct sigaction action {};
+        action.sa_handler = flush_coverage_then_die;
+        sigemptyset(&action.sa_mask);
+        ::sigaction(signo, &action, nullptr);
+    }
+}
+}  // namespace
+#endif
+
 int run_in_child(const std::function<int()>& body) {
     std::cout.flush();
     std::cerr.flush();
     pid_t pid = fork();
     if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
     if (pid == 0) {
+#if TEMPFILE_TEST_COVERAGE
+        install_coverage_flush();
+#endif
         int code = 99;
         try {
             code = body();
@@ -200,6 +241,7 @@ int run_in_child(const std::function<int()>& body) {
             std::fprintf(stderr, "child: %s\n", e.what());
         } catch (...) {
         }
+        flush_coverage();
         std::_Exit(code);
     }
     int status = 0;
