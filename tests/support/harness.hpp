@@ -40,7 +40,9 @@ void flush_coverage() noexcept;
 /// cleanup and which then dies of the signal as the default action would.
 int run_in_child(const std::function<int()>& body);
 /// As run_in_child, but the child first drops to uid/gid 65534 (nobody), so
-/// that permission checks hold even when the suite runs as root.
+/// that permission checks hold even when the suite runs as root. (Linux
+/// coverage builds keep root as the saved user ID, and use it only to write
+/// the coverage data as the child ends.)
 int run_as_nobody(const std::function<int()>& body);
 /// A fresh directory inside test_dir() owned by 65534, mode 0700, for
 /// run_as_nobody bodies to work in.
