@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <string>
@@ -183,8 +184,9 @@ struct surroundings {
     }
 };
 
+// Holds in every build (the portable one, which only removes files and
+// empty directories, leaves the owner's directory itself).
 TEST(SignalRemoveTree, NothingOutsideTheOwnersDirectoryIsTouched) {
-    SKIP_UNLESS_TREES_REMOVED_WHOLE();
     const surroundings around(make_dir_for_nobody("home"));
     int status = run_as_nobody([&] {
         around.make();
@@ -204,7 +206,10 @@ TEST(SignalRemoveTree, NothingOutsideTheOwnersDirectoryIsTouched) {
         return 1;
     });
     EXPECT_EQ(status, 128 + SIGTERM);
-    EXPECT_EQ(list_dir(around.home), (std::vector<std::string>{"outside-dir", "outside.txt", "sibling"}));
+    std::vector<std::string> left = list_dir(around.home);
+    EXPECT_EQ(left.size(), trees_removed_whole() ? 3u : 4u);
+    for (const char* name : {"outside-dir", "outside.txt", "sibling"})
+        EXPECT_NE(std::find(left.begin(), left.end(), name), left.end()) << name;
     EXPECT_EQ(read_text(around.sibling / "inner" / "f"), "sibling");
     EXPECT_EQ(mode_of(around.sibling / "inner"), 0500u);
     EXPECT_EQ(read_text(around.outside_dir / "precious"), "outside");
