@@ -164,16 +164,20 @@ int run(const options& opts) {
     fs::path scratch = make_scratch(opts, ec);
     if (ec) return creation_failed(opts, ec);
 
-    std::vector<std::string> command = opts.command;
-    for (std::string& word : command)
-        if (word == "{}") word = text_of(scratch);
-    std::string env_name = !opts.env_name.empty() ? opts.env_name : opts.make_file ? "TEMPFILE" : "TMPDIR";
-
+    // Nothing may throw past here before the cleanup.
     outcome result;
     try {
+        std::vector<std::string> command = opts.command;
+        for (std::string& word : command)
+            if (word == "{}") word = text_of(scratch);
+        std::string env_name = !opts.env_name.empty() ? opts.env_name
+                               : opts.make_file       ? "TEMPFILE"
+                                                      : "TMPDIR";
         result = tempfile_run::run_command(command, env_name, text_of(scratch));
     } catch (const std::bad_alloc&) {
         result = {outcome::kind::spawn_failed, ENOMEM};
+    } catch (const std::exception&) {
+        result = {outcome::kind::spawn_failed, EINVAL};
     }
     int status = exit_status(result);
 
