@@ -523,15 +523,16 @@ TEST(TempfileRunWindows, CommandThatCannotBeExecutedExits126AndLeavesNothing) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
-TEST(TempfileRunWindows, UsageErrorsExit2WithOneLineAndCreateNothing) {
+TEST(TempfileRunWindows, UsageErrorsExit125WithOneLineAndCreateNothing) {
     const std::vector<std::vector<std::wstring> > cases{
         {},
         {L"--"},
         {L"--no-such-option", L"--", L"cmd"},
+        {L"--env", L"--", L"cmd"},
         {L"--in", (test_dir() / L"missing").wstring(), L"--", L"cmd"}};
     for (const auto& args : cases) {
         tool_process tool(args);
-        EXPECT_EQ(tool.finish(), 2u);
+        EXPECT_EQ(tool.finish(), 125u);
         std::string err = tool.err();
         err.erase(std::remove(err.begin(), err.end(), '\r'), err.end());  // text-mode stderr
         EXPECT_EQ(err.rfind("tempfile-run: ", 0), 0u) << err;
@@ -546,7 +547,7 @@ TEST(TempfileRunWindows, HelpAndVersionExit0OnStdout) {
     EXPECT_NE(help.out().find("Usage: tempfile-run"), std::string::npos);
     tool_process version({L"--version"});
     EXPECT_EQ(version.finish(), 0u);
-    EXPECT_EQ(version.out().rfind("tempfile-run ", 0), 0u) << version.out();
+    EXPECT_EQ(version.out().rfind("tempfile-run (tempfile) ", 0), 0u) << version.out();
 }
 
 // ---- Windows specifics: batch files, the program search, TMP and TEMP, UTF-8 ------

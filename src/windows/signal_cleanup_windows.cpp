@@ -28,21 +28,17 @@ bool installed = false;
 std::mutex walking;  // two events at once walk one after the other
 
 void remove_registered(detail::os::win::retry_budget& budget) noexcept {
-    detail::registry_readers.fetch_add(1);  // before any slot is read: see unregister_owned
-    for (auto& slot : detail::registry_slots) {
-        const registry_entry* entry = slot.load();
-        if (entry == nullptr) continue;
+    detail::for_each_registered([&budget](const registry_entry& entry) {
         std::error_code ignored;
         try {
-            fs::path path(entry->path);
-            if (entry->kind == owned_kind::file)
+            fs::path path(entry.path);
+            if (entry.kind == owned_kind::file)
                 detail::os::remove_file(path, ignored);
             else
                 detail::os::win::remove_tree(path, budget, ignored);
         } catch (...) {  // out of memory for a path: the others still go
         }
-    }
-    detail::registry_readers.fetch_sub(1);
+    });
 }
 
 // Whether the C runtime ignores `sig` now. signal() offers no query: the
