@@ -57,7 +57,7 @@ run_check() {
 
 run_suite gcc-static-cxx17 -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_STANDARD=17
 run_suite gcc-portable-shared-cxx20 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_STANDARD=20 \
-  -DTEMPFILE_PORTABLE_POSIX=ON -DBUILD_SHARED_LIBS=ON
+  -DTEMPFILE_PORTABLE_POSIX=ON -DBUILD_SHARED_LIBS=ON -DTEMPFILE_FORCE_ARC4RANDOM=ON
 scripts/ensure-packages.sh clang libc++-dev libc++abi-dev || exit 1
 run_suite clang-libcxx-cxx20 -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_STANDARD=20 \
   -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++ -DCMAKE_SHARED_LINKER_FLAGS=-stdlib=libc++ \
@@ -65,6 +65,8 @@ run_suite clang-libcxx-cxx20 -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -
 for kind in static shared; do
   run_check "consumers-$kind" scripts/check-consumers.sh "$kind" "$out/consumers-$kind"
 done
+run_check deb scripts/check-deb.sh "$out/deb"
+run_check docs scripts/check-docs.sh "$out/docs"
 . scripts/extra-suites.sh
 
 echo

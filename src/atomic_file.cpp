@@ -44,6 +44,13 @@ fs::path copied_part(const fs::path& name) {
     return fs::path(units.substr(0, keep));
 }
 
+// create_unique takes the prefix as UTF-8 on every platform; path::string()
+// would be the ANSI code page on Windows, and lose what it cannot spell.
+std::string utf8(const fs::path& p) {
+    const auto bytes = p.u8string();  // std::string in C++17, std::u8string in C++20
+    return std::string(bytes.begin(), bytes.end());
+}
+
 }  // namespace
 
 atomic_file::atomic_file(const fs::path& target) {
@@ -80,7 +87,7 @@ atomic_file atomic_file::create(const fs::path& target, std::error_code& ec) {
         // prefix check.
         os::handle handle = file::invalid_handle();
         fs::path temporary = detail::create_unique(
-            "." + copied_part(name).string() + ".", ".tmp", absolute.parent_path(),
+            "." + utf8(copied_part(name)) + ".", ".tmp", absolute.parent_path(),
             [&](const fs::path& candidate, std::error_code& e) {
                 handle = os::create_exclusive(candidate, false, e);
             },

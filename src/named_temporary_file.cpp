@@ -18,10 +18,20 @@ namespace {
 // for by create()), a file that is to stay must first lose that flag, else
 // closing it deletes it whatever keep() or a rename said. `f` stays open at
 // the same position, maybe on a new handle (see os::cancel_delete_on_close).
-void stop_os_deletion(file& f, const fs::path& path, bool text, std::error_code& ec) {
+// On failure `path` is the name the file has now, maybe a second one.
+void stop_os_deletion(file& f, fs::path& path, bool text, std::error_code& ec) {
     ec.clear();
     os::handle h = os::cancel_delete_on_close(f.release(), path, ec);
     if (h != file::invalid_handle()) f = file(h, text);
+}
+
+// The file has the name `now` since a failed cancel_delete_on_close: the
+// owner, and the signal handler, follow it.
+void follow_name(fs::path& path, detail::registry_entry*& registration, fs::path now) {
+    if (now == path) return;
+    path = std::move(now);
+    detail::unregister_owned(registration);
+    registration = detail::register_owned(path, detail::owned_kind::file);
 }
 
 }  // namespace
@@ -129,10 +139,18 @@ const fs::path& named_temporary_file::path() const noexcept {
 fs::path named_temporary_file::keep() {
     if (armed_ && delete_on_close_ && os::has_delete_on_close() && is_open()) {
         std::error_code ec;
+        fs::path now = path_;
         const std::error_code lost = write_error();  // the new handle is the same file
-        stop_os_deletion(*this, path_, text_mode(), ec);
+        stop_os_deletion(*this, now, text_mode(), ec);
         note_write_error(lost);
-        if (ec) detail::throw_error("named_temporary_file::keep", path_, ec);
+        if (ec) {
+            // Not kept: still owned, and deleted by name at the owner's end
+            // (whether or not the OS still would at close), under the name
+            // the file has now. The signal handler learns that name too.
+            delete_on_close_ = false;
+            follow_name(path_, registration_, std::move(now));
+            detail::throw_error("named_temporary_file::keep", path_, ec);
+        }
     }
     armed_ = false;
     detail::unregister_owned(registration_);
@@ -172,11 +190,13 @@ void named_temporary_file::persist(const fs::path& target, bool overwrite, std::
     if (is_open()) {
         // Windows would delete the file under its new name at close.
         if (armed_ && delete_on_close_ && os::has_delete_on_close()) {
-            stop_os_deletion(*this, path_, text_mode(), ec);
-            if (ec) return;
-            // Should the rename fail, the OS no longer deletes the file: the
-            // owner's end does, by name.
+            fs::path now = path_;
+            stop_os_deletion(*this, now, text_mode(), ec);
+            // Whether this failed or the rename below does, the owner's end
+            // deletes the file by name (the OS may no longer), by the name it has.
             delete_on_close_ = false;
+            follow_name(path_, registration_, std::move(now));
+            if (ec) return;
         }
     }
     os::rename(path_, absolute, overwrite, false, ec);
@@ -194,6 +214,7 @@ void named_temporary_file::remove() {
 
 void named_temporary_file::remove(std::error_code& ec) {
     ec.clear();
+    const bool was_armed = armed_;
     armed_ = false;  // so that close() leaves the deletion to us: one unlink, not two
     std::error_code close_error;
     try {
@@ -204,8 +225,14 @@ void named_temporary_file::remove(std::error_code& ec) {
     // A failed write matters to whoever would read the file, and it is being deleted.
     if (close_error == write_error()) close_error.clear();
     if (!path_.empty()) os::remove_file(path_, ec);  // already gone (a second remove()) is fine
+    if (ec) {
+        // Still there (Windows: held open by another process): still owned,
+        // so a later remove() or the owner's end tries again.
+        armed_ = was_armed;
+        return;
+    }
     detail::unregister_owned(registration_);
-    if (!ec) ec = close_error;
+    ec = close_error;
 }
 
 }  // namespace tempfile

@@ -133,7 +133,7 @@ fs::path create_unique(const std::string& prefix, const std::string& suffix, con
         name += random_name(ec);
         if (ec) return {};
         name += suffix;
-        fs::path candidate = where / name;
+        fs::path candidate = where / os::native_name(std::move(name));
         make(candidate, ec);
         if (!ec) return candidate;
         if (ec != std::errc::file_exists) return {};

@@ -51,8 +51,10 @@ bool has_delete_on_close() noexcept;
 /// (Wine, older Windows: a hard link keeps the file while `h` closes, then
 /// takes back the name `path`). On failure ec is set and the returned handle
 /// (maybe invalid_handle()) is what the caller owns; the file may then still
-/// be deleted at close.
-handle cancel_delete_on_close(handle h, const fs::path& path, std::error_code& ec) noexcept;
+/// be deleted at close, or, if the name could not be taken back, live on
+/// under a second name: `path` then holds that name, so that the owner
+/// still deletes the file, by the name it has.
+handle cancel_delete_on_close(handle h, fs::path& path, std::error_code& ec) noexcept;
 
 /// Creates directory `path`, mode 0700 (the umask as for create_exclusive; Windows:
 /// a protected owner-only DACL). errc::file_exists when the name is taken.
@@ -91,7 +93,9 @@ void link_unnamed(handle h, const fs::path& target, std::error_code& ec) noexcep
 /// or when it cannot tell (gettempdir's probe then takes the directory).
 bool is_full(const fs::path& dir) noexcept;
 
-/// Makes a rename in `dir` durable (fsync of the directory; nothing on Windows).
+/// Makes a rename in `dir` durable: fsync of the directory (macOS
+/// F_FULLFSYNC, fsync only where the file system refuses it); Windows
+/// FlushFileBuffers on the directory, where the file system can flush one.
 void sync_directory(const fs::path& dir, std::error_code& ec) noexcept;
 
 /// Gives the open file `h` the rwx permission bits of `from` (atomic_file
@@ -141,13 +145,22 @@ std::uint64_t fork_generation() noexcept;
 /// False if the handlers could not be registered (ENOMEM).
 bool at_fork(void (*prepare)(), void (*parent)(), void (*child)()) noexcept;
 
-/// The environment variable `name`, empty if unset or empty.
+/// The environment variable `name`, empty if unset or empty (Windows: read
+/// wide, with GetEnvironmentVariableW).
 fs::path environment_path(const char* name);
 
 /// The platform's own temporary directories after $TMPDIR, $TEMP, $TMP, in
 /// order (POSIX /tmp, /var/tmp, /usr/tmp; macOS the per-user confstr first;
 /// Windows GetTempPath2W, %SYSTEMROOT%\Temp, C:\TEMP, C:\TMP).
 std::vector<fs::path> platform_temp_directories();
+
+/// A name made of UTF-8 text (prefix + random part + suffix) as this OS's
+/// path string, so that `dir / native_name(name)` names the same thing
+/// everywhere: POSIX passes the bytes through (a move, no copy); Windows
+/// converts to UTF-16 (an invalid sequence becomes U+FFFD, as Windows
+/// converts it), where fs::path would have used the ANSI code page.
+/// Throws only std::bad_alloc.
+fs::path::string_type native_name(std::string utf8);
 
 /// Characters that may not appear in a prefix or suffix: "/" and NUL; on
 /// Windows also "\\" (and ':' would name a stream).

@@ -105,8 +105,12 @@ void temporary_directory::cleanup(std::error_code& ec, fs::path* failed) noexcep
     ec.clear();
     if (!owned_) return;                 // kept, cleaned already, or empty: nothing to do, not an error
     os::remove_tree(path_, ec, failed);  // a tree already removed by someone else is not an error
-    if (ec && !ignore_cleanup_errors_) return;  // still owned: a later cleanup() tries again
-    ec.clear();
+    if (ec) {
+        // Something is left: still owned, so the next cleanup() or the
+        // owner's end tries again, as Python's does while the directory exists.
+        if (ignore_cleanup_errors_) ec.clear();
+        return;
+    }
     owned_ = false;
     detail::unregister_owned(registration_);
 }

@@ -255,19 +255,55 @@ TEST(SignalCleanup, AForkedChildRemovesOnlyWhatItMade) {
     tempfile::remove_tree(work);  // the child left through _Exit: its owner's end never ran
 }
 
-TEST(SignalCleanup, OwnersBeyondTheTablesCapacityAreNotCoveredButStillWork) {
+std::size_t registered_count() {
+    std::size_t count = 0;
+    tempfile::detail::for_each_registered([&](const tempfile::detail::registry_entry&) { ++count; });
+    return count;
+}
+
+// The registry grows in chunks (the first holds 4096): every owner is
+// covered however many live at once.
+TEST(SignalCleanup, TenThousandLiveOwnersAreAllRemoved) {
     fs::path work = make_work_dir();
-    const std::size_t extra = 3;
     int status = run_in_child([&] {
         tempfile::enable_signal_cleanup();
         std::vector<temporary_directory> dirs;
-        for (std::size_t i = 0; i < tempfile::detail::registry_capacity + extra; ++i)
-            dirs.push_back(temporary_directory(dir_in(work)));
+        dirs.reserve(10000);
+        for (int i = 0; i < 10000; ++i) dirs.push_back(temporary_directory(dir_in(work)));
+        if (registered_count() != 10000) return 2;
+        if (list_dir(work).size() != 10000) return 3;
         ::raise(SIGTERM);
         return 1;
     });
     EXPECT_EQ(status, 128 + SIGTERM);
-    EXPECT_EQ(list_dir(work).size(), extra);
+    EXPECT_TRUE(list_dir(work).empty());
+    tempfile::remove_tree(work);
+}
+
+// Threads that fill the registry past its first chunks at the same time
+// append chunks concurrently: no owner may be lost or published twice.
+TEST(SignalCleanup, ThreadsGrowingTheRegistryAtOnceLoseNoOwner) {
+    fs::path work = make_work_dir();
+    int status = run_in_child([&] {
+        constexpr int threads = 4;
+        constexpr int each = 3000;
+        std::vector<std::vector<temporary_directory> > kept(threads);
+        std::vector<std::thread> workers;
+        for (int t = 0; t < threads; ++t)
+            workers.emplace_back([&, t] {
+                for (int i = 0; i < each; ++i) {
+                    kept[t].push_back(temporary_directory(dir_in(work)));
+                    if (i % 3 == 0) temporary_directory(dir_in(work));  // one that comes and goes
+                }
+            });
+        for (auto& w : workers) w.join();
+        if (registered_count() != threads * each) return 2;
+        tempfile::enable_signal_cleanup();
+        ::raise(SIGTERM);
+        return 1;
+    });
+    EXPECT_EQ(status, 128 + SIGTERM);
+    EXPECT_TRUE(list_dir(work).empty());
     tempfile::remove_tree(work);
 }
 
@@ -280,8 +316,7 @@ TEST(SignalCleanup, ThreadsRegisteringAndWithdrawingAtOnceLeaveTheTableConsisten
                 for (int i = 0; i < 500; ++i) named_temporary_file f(file_in(work));
             });
         for (auto& t : threads) t.join();
-        for (auto& slot : tempfile::detail::registry_slots)
-            if (slot.load() != nullptr) return 2;  // every owner withdrew at its end
+        if (registered_count() != 0) return 2;  // every owner withdrew at its end
         tempfile::enable_signal_cleanup();
         named_temporary_file last(file_in(work));
         ::raise(SIGTERM);

@@ -5,6 +5,8 @@
 // directory ($TMPDIR), so "nothing left behind" is checked by listing it.
 #include "harness.hpp"
 
+#include <tempfile/remove_tree.hpp>
+
 #include <gtest/gtest.h>
 
 #ifndef _WIN32
@@ -20,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -80,20 +83,39 @@ struct run_result {
     std::string out, err;
 
     bool exited_with(int code) const { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
+    /// Died of `signo`, as its parent's waitpid sees it.
+    bool killed_by(int signo) const { return WIFSIGNALED(status) && WTERMSIG(status) == signo; }
     std::string describe() const {
         std::string how = WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
-                                            : "signal " + std::to_string(WTERMSIG(status));
+                                            : "signal " + std::to_string(WTERMSIG(status)) +
+                                                  (WCOREDUMP(status) ? " (core dumped)" : "");
         return how + "; stdout: [" + out + "]; stderr: [" + err + "]";
     }
 };
 
+/// How tool_process starts tempfile-run.
+struct launch {
+    /// A session leader whose stdin is a new pseudo terminal: writing "\x03"
+    /// to terminal_master() is a real Ctrl-C.
+    bool terminal = false;
+    /// stderr is a pipe whose read end is already closed: every write to it
+    /// fails with EPIPE (or raises SIGPIPE).
+    bool stderr_closed = false;
+    /// SIGPIPE ignored when tempfile-run starts (as under some CI runners).
+    bool sigpipe_ignored = false;
+    /// Core dumps allowed (RLIMIT_CORE raised to its hard limit) and the
+    /// test's directory as the working directory, where a core would land.
+    bool cores_allowed = false;
+};
+
 /// tempfile-run running in a subprocess of its own process group (so that a
 /// command's `kill 0` or a terminal signal never reaches the test runner).
-/// With `terminal`, it is a session leader whose stdin is a new pseudo
-/// terminal: writing "\x03" to terminal_master() is a real Ctrl-C.
 class tool_process {
 public:
-    explicit tool_process(const std::vector<std::string>& args, bool terminal = false) {
+    explicit tool_process(const std::vector<std::string>& args, bool terminal = false)
+        : tool_process(args, launch{terminal}) {}
+    tool_process(const std::vector<std::string>& args, const launch& how) {
+        const bool terminal = how.terminal;
         std::vector<std::string> words{TEMPFILE_RUN_PATH};
         words.insert(words.end(), args.begin(), args.end());
         std::vector<char*> argv;
@@ -101,6 +123,8 @@ public:
         for (auto& w : words) argv.push_back(w.data());
         argv.push_back(nullptr);
         pipe_pair in = make_pipe(), out = make_pipe(), err = make_pipe();
+        if (how.stderr_closed) err.read.reset();  // before fork: no write can come first
+        const std::string work_dir = test_dir().string();
         std::string slave_name;
         if (terminal) {
             master_ = fd_owner(::posix_openpt(O_RDWR | O_NOCTTY));
@@ -114,7 +138,15 @@ public:
         if (pid_ == 0) {
             // Whatever started the test (a shell's background job ignores
             // SIGINT and SIGQUIT), tempfile-run starts as from a terminal.
-            for (int signo : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) (void)::signal(signo, SIG_DFL);
+            for (int signo : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE})
+                (void)::signal(signo, SIG_DFL);
+            if (how.sigpipe_ignored) (void)::signal(SIGPIPE, SIG_IGN);
+            if (how.cores_allowed) {
+                struct rlimit core {};
+                if (::getrlimit(RLIMIT_CORE, &core) != 0) ::_exit(120);
+                core.rlim_cur = core.rlim_max;
+                if (::setrlimit(RLIMIT_CORE, &core) != 0 || ::chdir(work_dir.c_str()) != 0) ::_exit(120);
+            }
             sigset_t none;
             sigemptyset(&none);
             ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -186,7 +218,7 @@ private:
     void drain(std::string& out, std::string& err) {
         pollfd fds[2] = {{out_.get(), POLLIN, 0}, {err_.get(), POLLIN, 0}};
         std::string* sinks[2] = {&out, &err};
-        int open_count = 2;
+        int open_count = err_.get() >= 0 ? 2 : 1;  // poll skips a negative descriptor
         while (open_count > 0) {
             if (::poll(fds, 2, -1) < 0) {
                 if (errno == EINTR) continue;
@@ -213,8 +245,9 @@ private:
     std::string pending_out_;
 };
 
-run_result run_tool(const std::vector<std::string>& args, const std::string& input = "") {
-    tool_process tool(args);
+run_result run_tool(const std::vector<std::string>& args, const std::string& input = "",
+                    const launch& how = launch{}) {
+    tool_process tool(args, how);
     if (!input.empty()) tool.write_stdin(input);
     return tool.finish();
 }
@@ -334,15 +367,33 @@ TEST(TempfileRun, ExitStatusIsTheCommands) {
     }
 }
 
-TEST(TempfileRun, CommandKilledBySignalNGives128PlusN) {
-    run_result r = run_tool(shell(R"(echo x > "$TMPDIR/f"; kill -USR1 $$)"));
-    EXPECT_TRUE(r.exited_with(128 + SIGUSR1)) << r.describe();
-    EXPECT_TRUE(list_dir(test_dir()).empty());
+// As timeout(1): the parent sees the death it would have seen without
+// tempfile-run in between, after the cleanup.
+TEST(TempfileRun, CommandKilledByASignalMakesTheToolDieOfTheSameSignalAfterCleanup) {
+    for (int signo : {SIGUSR1, SIGTERM, SIGPIPE}) {
+        run_result r = run_tool(shell(R"(echo x > "$TMPDIR/f"; kill -)" + std::to_string(signo) + " $$"));
+        EXPECT_TRUE(r.killed_by(signo)) << "signal " << signo << ": " << r.describe();
+        EXPECT_TRUE(r.err.empty()) << r.describe();
+        EXPECT_TRUE(list_dir(test_dir()).empty());
+    }
 }
 
 TEST(TempfileRun, CommandKilledWithSigkillIsStillCleanedUp) {
     run_result r = run_tool(shell(R"(mkdir "$1/sub"; echo x > "$1/sub/f"; kill -KILL $$)", {"{}"}));
-    EXPECT_TRUE(r.exited_with(128 + SIGKILL)) << r.describe();
+    EXPECT_TRUE(r.killed_by(SIGKILL)) << r.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+// The command's core (if it makes one) is the one worth having: the tool
+// dies of the same signal without a core of its own, as timeout(1) does.
+// Cores are allowed and would land in the test's directory, which the
+// command's own `ulimit -c 0` keeps free of the command's.
+TEST(TempfileRun, ACoreDumpingSignalKillsTheToolWithoutACoreOfItsOwn) {
+    launch how;
+    how.cores_allowed = true;
+    run_result r = run_tool(shell(R"(ulimit -c 0; echo x > "$TMPDIR/f"; kill -ABRT $$)"), "", how);
+    EXPECT_TRUE(r.killed_by(SIGABRT)) << r.describe();
+    EXPECT_FALSE(WCOREDUMP(r.status)) << r.describe();
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
@@ -383,22 +434,22 @@ INSTANTIATE_TEST_SUITE_P(EachForwardedSignal, TempfileRunForwarding,
                              }
                          });
 
-TEST(TempfileRun, SigtermToTheToolEndsAnUntrappingCommandWith143AndCleansUp) {
+TEST(TempfileRun, SigtermToTheToolEndsAnUntrappingCommandThenTheToolDiesOfItAfterCleanup) {
     // If the signal were not forwarded, sleep would end after 100 s with 0.
     tool_process tool(shell(R"(echo x > "$TMPDIR/f"; echo ready; exec sleep 100)"));
     ASSERT_EQ(tool.read_line(), "ready");
     ASSERT_EQ(::kill(tool.pid(), SIGTERM), 0);
     run_result r = tool.finish();
-    EXPECT_TRUE(r.exited_with(128 + SIGTERM)) << r.describe();
+    EXPECT_TRUE(r.killed_by(SIGTERM)) << r.describe();
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
-TEST(TempfileRun, CtrlCOnTheTerminalEndsTheCommandAndTheToolCleansUp) {
+TEST(TempfileRun, CtrlCOnTheTerminalEndsTheCommandAndTheToolCleansUpThenDiesOfSigint) {
     tool_process tool(shell(R"(echo x > "$TMPDIR/f"; echo ready; exec sleep 100)"), /*terminal=*/true);
     ASSERT_EQ(tool.read_line(), "ready");
     ASSERT_EQ(::write(tool.terminal_master(), "\x03", 1), 1);
     run_result r = tool.finish();
-    EXPECT_TRUE(r.exited_with(128 + SIGINT)) << r.describe();
+    EXPECT_TRUE(r.killed_by(SIGINT)) << r.describe();
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
@@ -543,7 +594,9 @@ TEST(TempfileRun, CommandThatCannotBeExecutedExits126AndLeavesNothing) {
     fs::remove(not_executable);
 }
 
-TEST(TempfileRun, UsageErrorsExit2WithOneLineAndCreateNothing) {
+// As env, timeout, nice and chroot: 125, which a command's own 1 or 2 can
+// never be mistaken for.
+TEST(TempfileRun, UsageErrorsExit125WithOneLineAndCreateNothing) {
     tempfile_test::write_text(test_dir() / "a-file", "");
     const std::vector<std::vector<std::string> > cases = {
         {},
@@ -551,12 +604,19 @@ TEST(TempfileRun, UsageErrorsExit2WithOneLineAndCreateNothing) {
         {"--file"},
         {"--bogus", "--", "true"},
         {"-x", "true"},
+        {"-", "true"},
+        {"-hx", "true"},
         {"--env"},
         {"--prefix"},
+        {"-p"},
         {"--keep=yes", "--", "true"},
         {"--env", "A=B", "--", "true"},
         {"--env", "", "--", "true"},
+        {"--env=", "--", "true"},
+        {"--in", "", "--", "true"},
+        {"--tmpdir=", "--", "true"},
         {"--in", (test_dir() / "missing").string(), "--", "true"},
+        {"-p", (test_dir() / "missing").string(), "--", "true"},
         {"--in", (test_dir() / "a-file").string(), "--", "true"},
         {"--file", "--in", (test_dir() / "missing").string(), "--", "true"},
         {"--prefix", "a/b", "--", "true"},
@@ -566,13 +626,74 @@ TEST(TempfileRun, UsageErrorsExit2WithOneLineAndCreateNothing) {
         std::string shown;
         for (auto& a : args) shown += " [" + a + "]";
         run_result r = run_tool(args);
-        EXPECT_TRUE(r.exited_with(2)) << shown << ": " << r.describe();
+        EXPECT_TRUE(r.exited_with(125)) << shown << ": " << r.describe();
         EXPECT_TRUE(r.out.empty()) << shown << ": " << r.describe();
         EXPECT_EQ(r.err.rfind("tempfile-run: ", 0), 0u) << shown << ": " << r.describe();
         EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << shown << ": " << r.describe();
         EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"a-file"}) << shown;
     }
     fs::remove(test_dir() / "a-file");
+}
+
+// `--env -- cmd` once exported a variable named "--" and ran cmd; the value
+// is missing, and one that really starts with "--" is written inline.
+TEST(TempfileRun, AValueStartingWithTwoDashesIsMissingUnlessWrittenInline) {
+    for (const char* option : {"--env", "--prefix", "--suffix", "--in", "-p"}) {
+        run_result r = run_tool({option, "--", "sh", "-c", "echo ran"});
+        EXPECT_TRUE(r.exited_with(125)) << option << ": " << r.describe();
+        EXPECT_TRUE(r.out.empty()) << option << ": " << r.describe();
+        EXPECT_NE(r.err.find("needs a value"), std::string::npos) << option << ": " << r.describe();
+        EXPECT_TRUE(list_dir(test_dir()).empty()) << option;
+    }
+    run_result env = run_tool(with_options({"--env=--x"}, {"--", "env"}));
+    ASSERT_TRUE(env.exited_with(0)) << env.describe();
+    EXPECT_NE(env.out.find("\n--x=" + test_dir().string() + "/tmp"), std::string::npos) << env.describe();
+    run_result prefix = run_tool(with_options({"--prefix=--"}, shell(R"(basename "$TMPDIR")")));
+    ASSERT_TRUE(prefix.exited_with(0)) << prefix.describe();
+    EXPECT_EQ(prefix.out.rfind("--", 0), 0u) << prefix.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+// Each way --in can be wrong has its own message: missing, not a
+// directory, or a directory nothing can be created in (/proc).
+TEST(TempfileRun, InDirectoryProblemsAreEachNamed) {
+    tempfile_test::write_text(test_dir() / "a-file", "");
+    struct expectation {
+        std::string dir, message;
+    };
+    std::vector<expectation> cases = {
+        {(test_dir() / "missing").string(), "no such directory"},
+        {(test_dir() / "a-file").string(), "not a directory"},
+    };
+    if (fs::is_directory("/proc/self"))  // procfs: exists, but accepts no new entry from anyone
+        cases.push_back({"/proc", "is a directory, but no temporary directory can be created in it: "});
+    for (const expectation& c : cases) {
+        run_result r = run_tool({"--in", c.dir, "--", "true"});
+        EXPECT_TRUE(r.exited_with(125)) << c.dir << ": " << r.describe();
+        EXPECT_EQ(r.err.rfind("tempfile-run: --in " + c.dir + ": " + c.message, 0), 0u) << r.describe();
+    }
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"a-file"});
+    fs::remove(test_dir() / "a-file");
+}
+
+// GNU mktemp's spellings: -p DIR (or -pDIR) and --tmpdir=DIR; --tmpdir
+// alone is the default directory, $TMPDIR first.
+TEST(TempfileRun, DashPAndTmpdirAreAliasesOfIn) {
+    fs::path where = test_dir() / "where";
+    fs::create_directory(where);
+    const std::vector<std::vector<std::string> > spellings = {
+        {"-p", where.string()}, {"-p" + where.string()}, {"--tmpdir=" + where.string()}};
+    for (const auto& spelling : spellings) {
+        run_result r = run_tool(with_options(spelling, shell(R"(echo "$TMPDIR")")));
+        ASSERT_TRUE(r.exited_with(0)) << spelling[0] << ": " << r.describe();
+        EXPECT_EQ(fs::path(r.out.substr(0, r.out.size() - 1)).parent_path(), where) << spelling[0];
+    }
+    run_result bare =
+        run_tool(with_options({"--in", where.string(), "--tmpdir"}, shell(R"(echo "$TMPDIR")")));
+    ASSERT_TRUE(bare.exited_with(0)) << bare.describe();
+    EXPECT_EQ(fs::path(bare.out.substr(0, bare.out.size() - 1)).parent_path(), test_dir());
+    EXPECT_TRUE(list_dir(where).empty());
+    fs::remove(where);
 }
 
 TEST(TempfileRun, HelpAndVersionExit0OnStdout) {
@@ -582,7 +703,63 @@ TEST(TempfileRun, HelpAndVersionExit0OnStdout) {
     EXPECT_TRUE(help.err.empty());
     run_result version = run_tool({"--version"});
     EXPECT_TRUE(version.exited_with(0)) << version.describe();
-    EXPECT_EQ(version.out, std::string("tempfile-run ") + TEMPFILE_PROJECT_VERSION + "\n");
+    // GNU style: "program (package) version", copyright, licence.
+    EXPECT_EQ(version.out, std::string("tempfile-run (tempfile) ") + TEMPFILE_PROJECT_VERSION +
+                               "\nCopyright (c) 2026 The tempfile authors\n"
+                               "License MIT: <https://opensource.org/licenses/MIT>.\n"
+                               "This is free software: you are free to change and redistribute it.\n"
+                               "There is NO WARRANTY, to the extent permitted by law.\n");
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+// The man page is written by hand: this keeps its .TH version the project's.
+TEST(TempfileRun, ManPageNamesThisVersion) {
+    std::string page = tempfile_test::read_text(TEMPFILE_MAN_PAGE);
+    std::size_t th = page.find("\n.TH ");
+    ASSERT_NE(th, std::string::npos);
+    std::string line = page.substr(th + 1, page.find('\n', th + 1) - th - 1);
+    EXPECT_NE(line.find(std::string("\"tempfile ") + TEMPFILE_PROJECT_VERSION + "\""), std::string::npos)
+        << line;
+}
+
+// ---- a closed stderr ----------------------------------------------------------------
+
+// `( sleep .3; tempfile-run -- no-such-cmd ) 2>&1 | true` once died of
+// SIGPIPE (141) before cleaning up; here stderr is closed before it starts.
+TEST(TempfileRun, AClosedStderrNeitherKillsTheToolNorStopsTheCleanup) {
+    launch how;
+    how.stderr_closed = true;
+    run_result missing = run_tool({"--", "tempfile-run-test-no-such-command"}, "", how);
+    EXPECT_TRUE(missing.exited_with(127)) << missing.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+    run_result failing = run_tool(shell(R"(mkdir "$TMPDIR/sub"; exit 3)"), "", how);
+    EXPECT_TRUE(failing.exited_with(3)) << failing.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRun, KeepWithAClosedStderrStillExitsWithTheCommandsStatus) {
+    launch how;
+    how.stderr_closed = true;
+    run_result r = run_tool(with_options({"--keep"}, shell(R"(echo "$TMPDIR")")), "", how);
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    fs::path kept = r.out.substr(0, r.out.size() - 1);
+    EXPECT_EQ(kept.parent_path(), test_dir()) << r.describe();
+    EXPECT_TRUE(fs::is_directory(kept));
+    tempfile::remove_tree(kept);
+}
+
+// The tool ignores SIGPIPE for itself only: the command starts with the
+// disposition the tool started with (a pipeline's `yes | head` must end).
+TEST(TempfileRun, CommandStartsWithTheSigpipeDispositionTheToolStartedWith) {
+    const std::vector<std::string> script = shell("kill -PIPE $$; echo survived");
+    run_result by_default = run_tool(script);
+    EXPECT_TRUE(by_default.killed_by(SIGPIPE)) << by_default.describe();
+    EXPECT_TRUE(by_default.out.empty()) << by_default.describe();
+    launch how;
+    how.sigpipe_ignored = true;
+    run_result ignored = run_tool(script, "", how);
+    EXPECT_TRUE(ignored.exited_with(0)) << ignored.describe();
+    EXPECT_EQ(ignored.out, "survived\n");
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 

@@ -63,12 +63,66 @@ std::string utf8(const std::wstring& wide) {
 //   exit:N      report, then exit with N;
 //   readonly:N  as exit, after making in %TMPDIR% a read-only file and a
 //               subdirectory holding another read-only file;
-//   hold        report, then wait until killed.
+//   hold        report, then wait until killed;
+//   tmpvars:N   as exit, with TMP and TEMP reported after the arguments;
+//   batch:N     as exit, the arguments split as the C runtime splits them
+//               since 2008 ("" inside quotes is one quote), which is how a
+//               program that a batch file starts with %* reads them.
 
-void child_report(int argc, wchar_t** argv) {
+// The command line split by the C runtime's rules since Visual C++ 2008,
+// argv[0] included.
+std::vector<std::wstring> crt_arguments(const wchar_t* p) {
+    std::vector<std::wstring> args;
+    std::wstring first;  // argv[0]: quotes only group, backslashes are plain
+    bool quoted = false;
+    for (; *p != L'\0' && (quoted || (*p != L' ' && *p != L'\t')); ++p)
+        if (*p == L'"')
+            quoted = !quoted;
+        else
+            first += *p;
+    args.push_back(first);
+    for (;;) {
+        while (*p == L' ' || *p == L'\t') ++p;
+        if (*p == L'\0') return args;
+        std::wstring arg;
+        quoted = false;
+        while (*p != L'\0' && (quoted || (*p != L' ' && *p != L'\t'))) {
+            std::size_t backslashes = 0;
+            while (p[backslashes] == L'\\') ++backslashes;
+            if (p[backslashes] != L'"') {
+                arg.append(backslashes, L'\\');
+                p += backslashes;
+                if (backslashes == 0) arg += *p++;
+                continue;
+            }
+            arg.append(backslashes / 2, L'\\');
+            p += backslashes;
+            if (backslashes % 2 == 1) {
+                arg += L'"';
+                ++p;
+            } else if (quoted && p[1] == L'"') {
+                arg += L'"';
+                p += 2;
+            } else {
+                quoted = !quoted;
+                ++p;
+            }
+        }
+        args.push_back(arg);
+    }
+}
+
+void child_report(int argc, wchar_t** argv, const std::wstring& mode) {
     std::wstring text = std::to_wstring(::GetCurrentProcessId()) + L"\n" + environment(L"TMPDIR") + L"\n" +
                         environment(L"TEMPFILE") + L"\n";
-    for (int i = 2; i < argc; ++i) text += std::wstring(argv[i]) + L"\n";
+    if (mode.rfind(L"batch:", 0) == 0) {
+        std::vector<std::wstring> args = crt_arguments(::GetCommandLineW());
+        for (std::size_t i = 2; i < args.size(); ++i) text += args[i] + L"\n";
+    } else {
+        for (int i = 2; i < argc; ++i) text += std::wstring(argv[i]) + L"\n";
+    }
+    bool tmp_variables = mode.rfind(L"tmpvars:", 0) == 0;
+    if (tmp_variables) text += environment(L"TMP") + L"\n" + environment(L"TEMP") + L"\n";
     std::string bytes = utf8(text);
     HANDLE h = ::CreateFileW(environment(report_variable).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS,
                              FILE_ATTRIBUTE_NORMAL, nullptr);
@@ -106,7 +160,7 @@ struct child_dispatch {
                 !make_read_only_file(dir + L"\\sub\\also read-only"))
                 ::ExitProcess(92);
         }
-        child_report(argc, argv);
+        child_report(argc, argv, mode);
         if (mode == L"hold") {
             ::Sleep(INFINITE);
             ::ExitProcess(93);
@@ -469,15 +523,16 @@ TEST(TempfileRunWindows, CommandThatCannotBeExecutedExits126AndLeavesNothing) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
-TEST(TempfileRunWindows, UsageErrorsExit2WithOneLineAndCreateNothing) {
+TEST(TempfileRunWindows, UsageErrorsExit125WithOneLineAndCreateNothing) {
     const std::vector<std::vector<std::wstring> > cases{
         {},
         {L"--"},
         {L"--no-such-option", L"--", L"cmd"},
+        {L"--env", L"--", L"cmd"},
         {L"--in", (test_dir() / L"missing").wstring(), L"--", L"cmd"}};
     for (const auto& args : cases) {
         tool_process tool(args);
-        EXPECT_EQ(tool.finish(), 2u);
+        EXPECT_EQ(tool.finish(), 125u);
         std::string err = tool.err();
         err.erase(std::remove(err.begin(), err.end(), '\r'), err.end());  // text-mode stderr
         EXPECT_EQ(err.rfind("tempfile-run: ", 0), 0u) << err;
@@ -492,7 +547,89 @@ TEST(TempfileRunWindows, HelpAndVersionExit0OnStdout) {
     EXPECT_NE(help.out().find("Usage: tempfile-run"), std::string::npos);
     tool_process version({L"--version"});
     EXPECT_EQ(version.finish(), 0u);
-    EXPECT_EQ(version.out().rfind("tempfile-run ", 0), 0u) << version.out();
+    EXPECT_EQ(version.out().rfind("tempfile-run (tempfile) ", 0), 0u) << version.out();
+}
+
+// ---- Windows specifics: batch files, the program search, TMP and TEMP, UTF-8 ------
+
+// The batch file forwards %* to this executable, which reports what it got.
+void run_batch_with(const std::vector<std::wstring>& args) {
+    fs::path script = test_dir().wstring() + L"-args.bat";
+    tempfile_test::write_text(script, "@\"" + utf8(self_path()) + "\" --tempfile-run-child=batch:0 %*\r\n");
+    tool_process tool(std::vector<std::wstring>{L"--", script.wstring()} + args);
+    DWORD code = tool.finish();
+    report r = tool.read_report();
+    fs::remove(script);
+    EXPECT_EQ(code, 0u) << tool.err();
+    std::string received;
+    for (const std::string& arg : r.args) received += "[" + arg + "] ";
+    ASSERT_EQ(r.args.size(), args.size()) << "received: " << received << " stderr: " << tool.err();
+    for (std::size_t i = 0; i < args.size(); ++i) EXPECT_EQ(r.args[i], utf8(args[i])) << "argument " << i;
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRunWindows, BatchFileReceivesEveryArgumentUnchanged) {
+    // cmd.exe runs a batch file and parses its command line by rules of its
+    // own: quoted for the C runtime, "&" would start a second command.
+    run_batch_with({L"&", L"|", L"a\"b", L"two words", L"x&echo pwned", L"x\"&echo pwned", L"^caret", L"<in>",
+                    L"(paren)", L"trailing\\", L"", L"caf\u00e9 \u65e5\u672c", L"\"quoted\"", L"!bang!",
+                    L"a;b,c=d"});
+}
+
+TEST(TempfileRunWindows, BatchFileReceivesPercentSignsWithoutExpansion) {
+    if (win_test::under_wine())
+        GTEST_SKIP() << "Wine's cmd.exe has no %var:~,% substring expansion, which keeps %NAME% from being "
+                        "expanded (Rust's std relies on it too): Windows' cmd.exe has it";
+    run_batch_with({L"%PATH%", L"%", L"100%", L"%%", L"%CD:~,%"});
+}
+
+TEST(TempfileRunWindows, BatchArgumentWithALineBreakIsRefusedAndNothingRuns) {
+    fs::path script = test_dir().wstring() + L"-args.bat";
+    tempfile_test::write_text(script, "@\"" + utf8(self_path()) + "\" --tempfile-run-child=exit:0 %*\r\n");
+    for (const wchar_t* bad : {L"line\nbreak", L"carriage\rreturn"}) {
+        tool_process tool({L"--", script.wstring(), bad});
+        EXPECT_EQ(tool.finish(), 126u) << tool.err();
+        EXPECT_EQ(tool.read_report().pid, 0u) << "the batch file ran";
+        EXPECT_NE(tool.err().find("-args.bat"), std::string::npos) << tool.err();
+    }
+    fs::remove(script);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRunWindows, ProgramInTheCurrentDirectoryIsNotRunInsteadOfThePathOne) {
+    // CreateProcessW would look in the current directory second: a program
+    // dropped there would run. tempfile-run searches as it does, without it.
+    wchar_t cwd[MAX_PATH];
+    ASSERT_GT(::GetCurrentDirectoryW(MAX_PATH, cwd), 0u);
+    const std::wstring name = L"tempfile-run-cwd-probe-" + std::to_wstring(::GetCurrentProcessId());
+    fs::path planted = fs::path(cwd) / (name + L".exe");
+    ASSERT_TRUE(::CopyFileW(self_path().c_str(), planted.c_str(), FALSE));
+    tool_process tool(std::vector<std::wstring>{L"--", name, child_flag + std::wstring(L"exit:0")});
+    DWORD code = tool.finish();
+    bool ran = tool.read_report().pid != 0;
+    ::DeleteFileW(planted.c_str());
+    EXPECT_EQ(code, 127u) << tool.err();
+    EXPECT_FALSE(ran) << "the program in the current directory ran";
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRunWindows, DirectoryIsAlsoExportedAsTmpAndTemp) {
+    tool_process tool(std::vector<std::wstring>{L"--"} + child(L"tmpvars:0"));
+    ASSERT_EQ(tool.finish(), 0u) << tool.err();
+    report r = tool.read_report();
+    ASSERT_EQ(r.args.size(), 2u) << tool.err();
+    EXPECT_EQ(r.args[0], r.tmpdir) << "TMP";
+    EXPECT_EQ(r.args[1], r.tmpdir) << "TEMP";
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRunWindows, PrefixIsUtf8) {
+    const std::wstring prefix = L"pr\u00e9-\u65e5\u672c-";
+    tool_process tool(std::vector<std::wstring>{L"--prefix", prefix, L"--"} + child(L"exit:0"));
+    ASSERT_EQ(tool.finish(), 0u) << tool.err();
+    report r = tool.read_report();
+    EXPECT_EQ(from_utf8(r.tmpdir).filename().wstring().rfind(prefix, 0), 0u) << r.tmpdir;
+    EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
 #endif  // TEMPFILE_RUN_PATH

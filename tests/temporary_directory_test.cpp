@@ -10,10 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
 #ifndef _WIN32
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
@@ -220,6 +222,42 @@ TEST(TemporaryDirectory, CleanupOutOfDescriptorsNamesTheRoot) {
     EXPECT_TRUE(fs::exists(d / "inside"));
 }
 #endif
+
+// No descriptor free: the walk cannot open the tree, a real cleanup error
+// that the same process can then lift.
+TEST(TemporaryDirectory, CleanupThatLeftSomethingKeepsOwnershipEvenWithErrorsIgnored) {
+    int status = tempfile_test::run_in_child([] {
+        directory_options o;
+        o.ignore_cleanup_errors = true;
+        std::optional<temporary_directory> d(std::in_place, o);
+        write_text(*d / "file", "x");
+        struct rlimit before;
+        if (::getrlimit(RLIMIT_NOFILE, &before) != 0) return 10;
+        int lowest_free = ::dup(0);
+        if (lowest_free < 0) return 11;
+        ::close(lowest_free);
+        struct rlimit none = before;
+        none.rlim_cur = static_cast<rlim_t>(lowest_free);
+        if (::setrlimit(RLIMIT_NOFILE, &none) != 0) return 12;
+        std::error_code ec;
+        d->cleanup(ec);
+        ::setrlimit(RLIMIT_NOFILE, &before);
+        if (ec) return 1;                        // ignored, as asked
+        if (!fs::exists(*d / "file")) return 2;  // the limit did stop it
+        d->cleanup(ec);                          // still owned: tried again
+        if (ec || fs::exists(d->path())) return 3;
+        d.emplace(o);  // and the owner's end, too
+        write_text(*d / "file", "x");
+        if (::setrlimit(RLIMIT_NOFILE, &none) != 0) return 12;
+        d->cleanup(ec);
+        ::setrlimit(RLIMIT_NOFILE, &before);
+        fs::path p = d->path();
+        d.reset();
+        return fs::exists(p) ? 4 : 0;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
 
 TEST(TemporaryDirectory, IgnoreCleanupErrorsRemovesWhatItCanSilently) {
     undeletable_for_nobody setup;

@@ -4,6 +4,7 @@
 // processes: the grant goes to the token's user, not to its owner).
 #ifdef _WIN32
 #include "harness.hpp"
+#include "windows/win32.hpp"
 #include "windows_support.hpp"
 
 #include <tempfile/tempfile.hpp>
@@ -11,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <aclapi.h>
+#include <sddl.h>
 #include <windows.h>
 
 #include <memory>
@@ -149,6 +151,37 @@ TEST(WindowsSecurity, AnotherTokenIsDeniedTheNewDirectory) {
     ASSERT_TRUE(checked) << ::GetLastError();
     EXPECT_FALSE(allowed);
     fs::remove(dir);
+}
+
+// A process in an AppContainer (a sandboxed packaged app) passes an access
+// check only if its package SID is granted too: the DACL then names it.
+// Wine runs no AppContainer, so the builder is checked with a package SID.
+TEST(WindowsSecurity, OwnerOnlyAclAlsoAdmitsThePackageSidOfAnAppContainer) {
+    namespace win = tempfile::detail::os::win;
+    PSID user = nullptr, system = nullptr, package = nullptr;
+    ASSERT_TRUE(::ConvertStringSidToSidW(L"S-1-5-21-1-2-3-1001", &user));
+    ASSERT_TRUE(::ConvertStringSidToSidW(L"S-1-5-18", &system));
+    ASSERT_TRUE(::ConvertStringSidToSidW(L"S-1-15-2-1-2-3-4-5-6-7", &package));
+    alignas(
+        DWORD) unsigned char buffer[sizeof(ACL) + 3 * (sizeof(ACCESS_ALLOWED_ACE) + SECURITY_MAX_SID_SIZE)];
+    auto* acl = reinterpret_cast<ACL*>(buffer);
+    ASSERT_TRUE(win::build_owner_only_acl(acl, sizeof buffer, 0, user, system, package));
+    ASSERT_EQ(acl->AceCount, 3u);
+    std::vector<PSID> granted;
+    for (DWORD i = 0; i < acl->AceCount; ++i) {
+        void* ace = nullptr;
+        ASSERT_TRUE(::GetAce(acl, i, &ace));
+        auto* allowed = static_cast<ACCESS_ALLOWED_ACE*>(ace);
+        EXPECT_EQ(allowed->Header.AceType, ACCESS_ALLOWED_ACE_TYPE);
+        EXPECT_EQ(allowed->Mask, static_cast<DWORD>(FILE_ALL_ACCESS));
+        granted.push_back(&allowed->SidStart);
+    }
+    EXPECT_TRUE(::EqualSid(granted[0], user));
+    EXPECT_TRUE(::EqualSid(granted[1], system));
+    EXPECT_TRUE(::EqualSid(granted[2], package));
+    ASSERT_TRUE(win::build_owner_only_acl(acl, sizeof buffer, 0, user, system, nullptr));
+    EXPECT_EQ(acl->AceCount, 2u) << "outside an AppContainer: the user and SYSTEM only";
+    for (PSID sid : {user, system, package}) ::LocalFree(sid);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #ifdef _WIN32
 #include "harness.hpp"
 #include "os.hpp"
+#include "windows/signal_cleanup_windows.hpp"
+#include "windows/win32.hpp"
 #include "windows_support.hpp"
 
 #include <tempfile/tempfile.hpp>
@@ -13,6 +15,7 @@
 
 #include <windows.h>
 
+#include <csignal>
 #include <cwchar>
 #include <stdexcept>
 #include <string>
@@ -438,6 +441,228 @@ TEST(WindowsTempdir, TempVariableWithNonAsciiCharactersIsUsed) {
     tempfile::set_tempdir({});
     EXPECT_EQ(tempfile::gettempdir(), dir);
     fs::remove(dir);
+}
+
+// ---- names are UTF-8 (DESIGN.md), not the ANSI code page -------------------------
+
+TEST(WindowsNames, PrefixAndSuffixAreUtf8) {
+    const std::string prefix = "pr\xc3\xa9-\xe6\x97\xa5\xe6\x9c\xac-";  // "pré-日本-"
+    const std::string suffix = "-\xc3\x9f.txt";                         // "-ß.txt"
+    const std::wstring wide_prefix = L"pr\u00e9-\u65e5\u672c-";
+    const std::wstring wide_suffix = L"-\u00df.txt";
+    auto check = [&](const fs::path& p) {
+        std::wstring name = p.filename().wstring();
+        EXPECT_EQ(name.rfind(wide_prefix, 0), 0u) << p.wstring();
+        ASSERT_GE(name.size(), wide_prefix.size() + 8 + wide_suffix.size());
+        EXPECT_EQ(name.substr(name.size() - wide_suffix.size()), wide_suffix) << p.wstring();
+        EXPECT_TRUE(win_test::exists(p));
+    };
+    tempfile::name_options o;
+    o.prefix = prefix;
+    o.suffix = suffix;
+    tempfile::created_file made = tempfile::mkstemp(o);
+    check(made.path);
+    made.handle.close();
+    fs::path dir = tempfile::mkdtemp(o);
+    check(dir);
+    {
+        tempfile::named_file_options n;
+        n.prefix = prefix;
+        n.suffix = suffix;
+        tempfile::named_temporary_file named(n);
+        check(named.path());
+        tempfile::directory_options d;
+        d.prefix = prefix;
+        d.suffix = suffix;
+        tempfile::temporary_directory owned(d);
+        check(owned.path());
+    }
+    fs::remove(made.path);
+    fs::remove(dir);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(WindowsTempdir, VariableSetThroughWin32IsReadWide) {
+    // Set behind the C runtime's back, as a parent process or a library
+    // would: msvcrt's _wgetenv, in a narrow-main program, does not see it.
+    fs::path dir = test_dir() / L"\u65e5\u672c-\u03c4";
+    ASSERT_TRUE(fs::create_directory(dir));
+    ASSERT_TRUE(::SetEnvironmentVariableW(L"TMPDIR", nullptr));
+    ASSERT_TRUE(::SetEnvironmentVariableW(L"TEMP", dir.c_str()));
+    tempfile::set_tempdir({});
+    EXPECT_EQ(tempfile::gettempdir(), dir);
+    EXPECT_EQ(tempfile::detail::os::environment_path("TEMP"), dir);
+    tempfile::set_tempdir({});
+    fs::remove(dir);
+}
+
+// ---- a cleanup that left something keeps ownership --------------------------------
+
+HANDLE hold_without_share_delete(const fs::path& p) {
+    HANDLE h = ::CreateFileW(p.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                             OPEN_EXISTING, 0, nullptr);
+    if (h == INVALID_HANDLE_VALUE) win_test::fail("CreateFileW", ::GetLastError());
+    return h;
+}
+
+TEST(WindowsOwnership, DirectoryCleanupThatLeftAnOpenFileTriesAgainLater) {
+    tempfile::directory_options o;
+    o.ignore_cleanup_errors = true;
+    fs::path path;
+    {
+        tempfile::temporary_directory d(o);
+        path = d.path();
+        tempfile_test::write_text(d / L"busy", "x");
+        HANDLE busy = hold_without_share_delete(d / L"busy");
+        d.cleanup();  // ignored: nothing thrown
+        ::CloseHandle(busy);
+        ASSERT_TRUE(win_test::exists(path / L"busy")) << "the held file should have stayed";
+        d.cleanup();  // still owned: tried again
+        EXPECT_FALSE(win_test::exists(path));
+        tempfile::temporary_directory again(o);
+        tempfile_test::write_text(again / L"busy", "x");
+        busy = hold_without_share_delete(again / L"busy");
+        again.cleanup();
+        ::CloseHandle(busy);
+        path = again.path();
+    }  // and the owner's end tries again too
+    EXPECT_FALSE(win_test::exists(path));
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(WindowsOwnership, NamedFileRemoveThatFailedTriesAgainAtTheOwnersEnd) {
+    fs::path path;
+    {
+        tempfile::named_temporary_file f(delayed());
+        path = f.path();
+        f.close();
+        HANDLE busy = hold_without_share_delete(path);
+        std::error_code ec;
+        f.remove(ec);
+        ::CloseHandle(busy);
+        EXPECT_TRUE(ec) << "held open without FILE_SHARE_DELETE: the deletion should have failed";
+        EXPECT_TRUE(win_test::exists(path));
+    }
+    EXPECT_FALSE(win_test::exists(path)) << "the owner gave up the file after a failed remove()";
+}
+
+TEST(WindowsOwnership, KeepThatCannotTakeItsNameBackLeavesNoSecondName) {
+    // Another handle keeps the delete-on-close name alive while keep()
+    // works, so the name cannot be taken back (Wine, and Windows before
+    // 1809, go through a second name).
+    fs::path path;
+    bool kept = false;
+    {
+        tempfile::named_temporary_file f;
+        path = f.path();
+        f.write("data");
+        HANDLE other =
+            ::CreateFileW(path.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                          nullptr, OPEN_EXISTING, 0, nullptr);
+        ASSERT_NE(other, INVALID_HANDLE_VALUE);
+        try {
+            f.keep();
+            kept = true;
+        } catch (const fs::filesystem_error& e) {
+            EXPECT_NE(e.path1(), path) << "the error names the name the file has now";
+        }
+        ::CloseHandle(other);
+    }
+    std::vector<std::string> left = list_dir(test_dir());
+    for (const std::string& name : left)
+        EXPECT_EQ(name.find(".keep"), std::string::npos) << name << " leaked";
+    if (kept) {
+        EXPECT_EQ(left.size(), 1u);
+        fs::remove(path);
+    } else {
+        EXPECT_TRUE(left.empty());
+    }
+}
+
+TEST(WindowsDeleteOnClose, OnCloseFlagIsTrustedOnlyFrom1809) {
+    namespace win = tempfile::detail::os::win;
+    EXPECT_FALSE(win::on_close_flag_trusted(14393)) << "1607, Server 2016";
+    EXPECT_FALSE(win::on_close_flag_trusted(15063)) << "1703";
+    EXPECT_FALSE(win::on_close_flag_trusted(17134)) << "1803";
+    EXPECT_TRUE(win::on_close_flag_trusted(17763)) << "1809, Server 2019";
+    EXPECT_TRUE(win::on_close_flag_trusted(22631));
+}
+
+// ---- durability -----------------------------------------------------------------
+
+TEST(WindowsSync, DirectoryIsFlushedAndAMissingOneReported) {
+    namespace os = tempfile::detail::os;
+    std::error_code ec;
+    os::sync_directory(test_dir(), ec);
+    EXPECT_FALSE(ec) << ec.message();
+    os::sync_directory(test_dir() / L"missing", ec);
+    EXPECT_TRUE(ec);
+    namespace win = tempfile::detail::os::win;
+    EXPECT_TRUE(win::directory_flush_unsupported(ERROR_ACCESS_DENIED));
+    EXPECT_TRUE(win::directory_flush_unsupported(ERROR_INVALID_FUNCTION));
+    EXPECT_FALSE(win::directory_flush_unsupported(ERROR_IO_DEVICE)) << "an I/O error is reported";
+    EXPECT_FALSE(win::directory_flush_unsupported(ERROR_DISK_FULL));
+}
+
+// ---- enable_signal_cleanup()'s console handler, called as Windows would ---------
+
+TEST(WindowsConsoleEvents, DecisionFollowsWhetherTheProcessEnds) {
+    namespace win = tempfile::detail::os::win;
+    using action = win::console_action;
+    EXPECT_EQ(win::action_for(CTRL_C_EVENT, false, false), action::clean_up);
+    EXPECT_EQ(win::action_for(CTRL_C_EVENT, true, false), action::leave) << "signal(SIGINT, SIG_IGN)";
+    EXPECT_EQ(win::action_for(CTRL_BREAK_EVENT, false, false), action::clean_up);
+    EXPECT_EQ(win::action_for(CTRL_BREAK_EVENT, false, true), action::leave) << "signal(SIGBREAK, SIG_IGN)";
+    EXPECT_EQ(win::action_for(CTRL_CLOSE_EVENT, true, true), action::clean_up)
+        << "the process ends regardless";
+    EXPECT_EQ(win::action_for(CTRL_LOGOFF_EVENT, false, false), action::leave) << "services live on";
+    EXPECT_EQ(win::action_for(CTRL_SHUTDOWN_EVENT, false, false), action::leave);
+    EXPECT_EQ(win::action_for(7, false, false), action::leave);
+}
+
+struct owned_things {
+    tempfile::named_temporary_file file{delayed()};
+    tempfile::temporary_directory dir;
+    owned_things() {
+        file.close();  // Wine keeps an open file's name until its last handle closes
+        tempfile_test::write_text(dir / L"inside", "x");
+    }
+    bool both_exist() const { return win_test::exists(file.path()) && win_test::exists(dir.path()); }
+    bool both_gone() const { return !win_test::exists(file.path()) && !win_test::exists(dir.path()); }
+};
+
+TEST(WindowsConsoleEvents, LogoffAndShutdownRemoveNothing) {
+    namespace win = tempfile::detail::os::win;
+    owned_things owned;
+    EXPECT_EQ(win::console_cleanup(CTRL_LOGOFF_EVENT), FALSE);
+    EXPECT_EQ(win::console_cleanup(CTRL_SHUTDOWN_EVENT), FALSE);
+    EXPECT_TRUE(owned.both_exist()) << "a service's files deleted at someone's logoff";
+}
+
+TEST(WindowsConsoleEvents, CtrlCIgnoredByTheCRuntimeRemovesNothing) {
+    namespace win = tempfile::detail::os::win;
+    owned_things owned;
+    auto before = std::signal(SIGINT, SIG_IGN);
+    EXPECT_EQ(win::console_cleanup(CTRL_C_EVENT), FALSE);
+    EXPECT_EQ(std::signal(SIGINT, before), SIG_IGN) << "the handler must leave the disposition as it was";
+    EXPECT_TRUE(owned.both_exist());
+}
+
+TEST(WindowsConsoleEvents, CtrlCAndCloseRemoveEveryOwnersFileAndTree) {
+    namespace win = tempfile::detail::os::win;
+    auto before = std::signal(SIGINT, SIG_DFL);
+    {
+        owned_things owned;
+        EXPECT_EQ(win::console_cleanup(CTRL_C_EVENT), FALSE) << "the next handler ends the process";
+        EXPECT_TRUE(owned.both_gone());
+    }
+    {
+        owned_things owned;
+        EXPECT_EQ(win::console_cleanup(CTRL_CLOSE_EVENT), FALSE);
+        EXPECT_TRUE(owned.both_gone());
+    }
+    std::signal(SIGINT, before);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
 }  // namespace

@@ -6,53 +6,173 @@
 namespace tempfile_run {
 namespace {
 
-/// One long option: its name and whether it takes a value.
+/// Whether an option takes a value, and how it may be given.
+enum class value_kind {
+    none,      ///< a flag: `--name=value` is an error
+    required,  ///< `--name value`, `--name=value` (or `-x value`, `-xvalue`)
+    optional,  ///< only `--name=value`; `--name` alone has no value (mktemp's --tmpdir)
+};
+
+/// Stores one option's effect; false with `error` set when `value` is unusable.
+/// `has_value` tells an optional value's absence from an empty one.
+using apply_function = bool (*)(const std::string& value, bool has_value, options& out, std::string& error);
+
+/// One option: its long name, its short letter (0: none), its value, and
+/// what it does. A new option is one more row.
 struct option_spec {
     const char* name;
-    bool takes_value;
+    char short_name;
+    value_kind value;
+    apply_function apply;
 };
 
-constexpr option_spec known_options[] = {
-    {"--file", false},  {"--keep", false},    {"--keep-on-failure", false},
-    {"--help", false},  {"--version", false}, {"--prefix", true},
-    {"--suffix", true}, {"--in", true},       {"--env", true},
+bool set_directory(const char* option, const std::string& value, options& out, std::string& error) {
+    if (value.empty()) {
+        error = std::string(option) + " needs a directory";
+        return false;
+    }
+    out.in_dir = value;
+    return true;
+}
+
+const option_spec known_options[] = {
+    {"--file", 0, value_kind::none,
+     [](const std::string&, bool, options& out, std::string&) {
+         out.make_file = true;
+         return true;
+     }},
+    {"--keep", 0, value_kind::none,
+     [](const std::string&, bool, options& out, std::string&) {
+         out.keep = options::keep_policy::always;
+         return true;
+     }},
+    {"--keep-on-failure", 0, value_kind::none,
+     [](const std::string&, bool, options& out, std::string&) {
+         if (out.keep != options::keep_policy::always) out.keep = options::keep_policy::on_failure;
+         return true;
+     }},
+    {"--help", 'h', value_kind::none,
+     [](const std::string&, bool, options& out, std::string&) {
+         out.what = options::action::help;
+         return true;
+     }},
+    {"--version", 0, value_kind::none,
+     [](const std::string&, bool, options& out, std::string&) {
+         out.what = options::action::version;
+         return true;
+     }},
+    // The library checks prefix and suffix: a bad one is reported before anything exists.
+    {"--prefix", 0, value_kind::required,
+     [](const std::string& value, bool, options& out, std::string&) {
+         out.prefix = value;
+         return true;
+     }},
+    {"--suffix", 0, value_kind::required,
+     [](const std::string& value, bool, options& out, std::string&) {
+         out.suffix = value;
+         return true;
+     }},
+    {"--in", 'p', value_kind::required,
+     [](const std::string& value, bool, options& out, std::string& error) {
+         return set_directory("--in", value, out, error);
+     }},
+    // GNU mktemp's spelling: --tmpdir=DIR is --in DIR; --tmpdir alone is
+    // the default directory (gettempdir(), whose first choice is $TMPDIR).
+    {"--tmpdir", 0, value_kind::optional,
+     [](const std::string& value, bool has_value, options& out, std::string& error) {
+         if (!has_value) {
+             out.in_dir.clear();
+             return true;
+         }
+         return set_directory("--tmpdir", value, out, error);
+     }},
+    {"--env", 0, value_kind::required,
+     [](const std::string& value, bool, options& out, std::string& error) {
+         if (value.empty() || value.find('=') != std::string::npos) {
+             error = "--env needs a variable name without '=': '" + value + "'";
+             return false;
+         }
+         out.env_name = value;
+         return true;
+     }},
 };
 
-const option_spec* find_option(const std::string& name) {
+const option_spec* find_long(const std::string& name) {
     for (const option_spec& spec : known_options)
         if (name == spec.name) return &spec;
     return nullptr;
 }
 
-/// Stores one option; false with `error` set when its value is unusable.
-bool apply(const std::string& name, const std::string& value, options& out, std::string& error) {
-    if (name == "--file") {
-        out.make_file = true;
-    } else if (name == "--keep") {
-        out.keep = options::keep_policy::always;
-    } else if (name == "--keep-on-failure") {
-        if (out.keep != options::keep_policy::always) out.keep = options::keep_policy::on_failure;
-    } else if (name == "--help") {
-        out.what = options::action::help;
-    } else if (name == "--version") {
-        out.what = options::action::version;
-    } else if (name == "--prefix") {
-        out.prefix = value;  // the library checks it: a bad one is reported before anything exists
-    } else if (name == "--suffix") {
-        out.suffix = value;
-    } else if (name == "--in") {
-        if (value.empty()) {
-            error = "--in needs a directory";
-            return false;
+const option_spec* find_short(char letter) {
+    for (const option_spec& spec : known_options)
+        if (spec.short_name != 0 && spec.short_name == letter) return &spec;
+    return nullptr;
+}
+
+bool starts_with_dashes(const std::string& s) {
+    return s.compare(0, 2, "--") == 0;
+}
+
+/// One option word split into what was typed and the spec it names.
+struct option_word {
+    std::string shown;  ///< as the user wrote its name: "--in" or "-p"
+    const option_spec* spec = nullptr;
+    std::string value;
+    bool has_value = false;  ///< given inline: `--name=value` or `-xvalue`
+};
+
+/// Reads the option at argv[i] (and its value, advancing i, if it takes the
+/// next argument). False with `error` set on a usage error.
+bool read_option(int argc, char** argv, int& i, option_word& word, std::string& error) {
+    const std::string arg = argv[i];
+    bool is_long = starts_with_dashes(arg);
+    if (is_long) {
+        std::size_t eq = arg.find('=');
+        word.shown = arg.substr(0, eq);
+        if (eq != std::string::npos) {
+            word.value = arg.substr(eq + 1);
+            word.has_value = true;
         }
-        out.in_dir = value;
-    } else if (name == "--env") {
-        if (value.empty() || value.find('=') != std::string::npos) {
-            error = "--env needs a variable name without '=': '" + value + "'";
-            return false;
+        word.spec = find_long(word.shown);
+    } else {
+        word.shown = arg.substr(0, 2);
+        word.spec = arg.size() >= 2 ? find_short(arg[1]) : nullptr;
+        if (word.spec != nullptr && arg.size() > 2) {
+            if (word.spec->value == value_kind::none) {
+                error = "unknown option '" + arg + "' (try --help)";
+                return false;
+            }
+            word.value = arg.substr(2);
+            word.has_value = true;
         }
-        out.env_name = value;
     }
+    if (word.spec == nullptr) {
+        error = "unknown option '" + word.shown + "' (try --help)";
+        return false;
+    }
+    switch (word.spec->value) {
+        case value_kind::none:
+            if (word.has_value) {
+                error = "option " + word.shown + " takes no value (try --help)";
+                return false;
+            }
+            return true;
+        case value_kind::optional:
+            return true;
+        case value_kind::required:
+            break;
+    }
+    if (word.has_value) return true;
+    // The next argument is the value, unless it looks like an option's
+    // end or an option itself: `--env -- cmd` must not export "--".
+    if (i + 1 >= argc || starts_with_dashes(argv[i + 1])) {
+        std::string inline_form = is_long ? word.shown + "=VALUE" : word.shown + "VALUE";
+        error = "option " + word.shown + " needs a value (one that starts with '--' must be written " +
+                inline_form + "; try --help)";
+        return false;
+    }
+    word.value = argv[++i];
+    word.has_value = true;
     return true;
 }
 
@@ -61,37 +181,15 @@ bool apply(const std::string& name, const std::string& value, options& out, std:
 bool parse_options(int argc, char** argv, options& out, std::string& error) {
     int i = 1;
     for (; i < argc; ++i) {
-        std::string arg = argv[i];
+        const std::string arg = argv[i];
         if (arg == "--") {
             ++i;
             break;
         }
         if (arg.empty() || arg[0] != '-') break;  // the command starts here
-        if (arg == "-h") arg = "--help";
-        std::string name = arg;
-        std::string value;
-        bool has_inline_value = false;
-        if (std::size_t eq = arg.find('='); eq != std::string::npos && arg.compare(0, 2, "--") == 0) {
-            name = arg.substr(0, eq);
-            value = arg.substr(eq + 1);
-            has_inline_value = true;
-        }
-        const option_spec* spec = find_option(name);
-        if (spec == nullptr) {
-            error = "unknown option '" + name + "' (try --help)";
-            return false;
-        }
-        if (spec->takes_value && !has_inline_value) {
-            if (i + 1 >= argc) {
-                error = "option " + name + " needs a value (try --help)";
-                return false;
-            }
-            value = argv[++i];
-        } else if (!spec->takes_value && has_inline_value) {
-            error = "option " + name + " takes no value (try --help)";
-            return false;
-        }
-        if (!apply(name, value, out, error)) return false;
+        option_word word;
+        if (!read_option(argc, argv, i, word, error)) return false;
+        if (!word.spec->apply(word.value, word.has_value, out, error)) return false;
         if (out.what != options::action::run) return true;
     }
     for (; i < argc; ++i) out.command.emplace_back(argv[i]);
@@ -115,19 +213,22 @@ const char* usage_text() {
            "  --env NAME          export the path as NAME instead of TMPDIR / TEMPFILE\n"
            "  --prefix PREFIX     name starts with PREFIX (default \"tmp\")\n"
            "  --suffix SUFFIX     name ends with SUFFIX\n"
-           "  --in DIR            create it in DIR (default: the library's gettempdir():\n"
+           "  --in DIR, -p DIR, --tmpdir=DIR\n"
+           "                      create it in DIR (default: the library's gettempdir():\n"
            "                      $TMPDIR, $TEMP, $TMP, then the platform's own)\n"
            "  --keep              keep it, and print its path on stderr\n"
            "  --keep-on-failure   keep it only if COMMAND fails\n"
            "  -h, --help          show this help and exit\n"
            "  --version           show the version and exit\n"
+           "A value that starts with '--' must be given as --name=VALUE.\n"
            "\n"
            "SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to tempfile-run are forwarded to\n"
            "COMMAND; tempfile-run then waits for it and cleans up.\n"
            "\n"
-           "Exit status: COMMAND's status, or 128+N if it died from signal N;\n"
+           "Exit status: COMMAND's status; if COMMAND was killed by a signal,\n"
+           "tempfile-run cleans up and then dies of the same signal;\n"
            "126 if COMMAND cannot be executed, 127 if it is not found;\n"
-           "2 for a usage error; 125 if tempfile-run itself failed.\n";
+           "125 for a usage error or if tempfile-run itself failed.\n";
 }
 
 }  // namespace tempfile_run

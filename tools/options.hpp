@@ -15,16 +15,23 @@ struct options {
     bool make_file = false;      ///< --file: a file instead of a directory
     std::string prefix = "tmp";  ///< --prefix: the library's default
     std::string suffix;          ///< --suffix
-    std::string in_dir;          ///< --in: empty means the library's gettempdir()
+    std::string in_dir;          ///< --in, -p, --tmpdir=: empty means the library's gettempdir()
     std::string env_name;        ///< --env: empty means TMPDIR, or TEMPFILE with --file
     keep_policy keep = keep_policy::never;
     std::vector<std::string> command;  ///< COMMAND [ARGS...], never empty for action::run
 };
 
-/// Parses argv[1..argc). Options come first, as `--name value` or
-/// `--name=value`; `--`, or the first argument that does not start with
-/// '-', ends them and starts the command, whose own arguments are never
-/// read as options. --help and --version win as soon as they are seen.
+/// Parses argv[1..argc). Options come first: long ones as `--name value` or
+/// `--name=value`, short ones as `-p value` or `-pvalue`; `--`, or the
+/// first argument that does not start with '-', ends them and starts the
+/// command, whose own arguments are never read as options. --help and
+/// --version win as soon as they are seen.
+///
+/// A value given as the next argument must not start with "--": `--env --
+/// cmd` is a missing value, not a variable named "--" (write `--env=--x` for
+/// such a value). `--tmpdir` takes its value only as `--tmpdir=DIR`, as in
+/// GNU mktemp; alone it means the default directory.
+///
 /// On a usage error (unknown option, missing or empty value, --env with '=',
 /// no command) returns false and sets `error` to a one-line message without
 /// the program name.

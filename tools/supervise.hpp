@@ -33,6 +33,9 @@ std::vector<std::string> arguments(int argc, char** argv);
 /// recorded (and later forwarded to the command), so that cleanup always
 /// runs. A signal ignored when tempfile-run started stays ignored (nohup,
 /// background jobs of a non-interactive shell), for the command too.
+/// SIGPIPE is ignored from here on, so that a message written to a closed
+/// stderr fails with EPIPE instead of killing tempfile-run before it cleaned
+/// up; the command gets the SIGPIPE disposition tempfile-run started with.
 /// Returns false, with errno set, if the handlers cannot be installed.
 /// Windows: a console control handler; Ctrl+C and Ctrl+Break no longer end
 /// tempfile-run (the command, in the same console, gets them itself), and
@@ -40,9 +43,14 @@ std::vector<std::string> arguments(int argc, char** argv);
 bool catch_signals();
 
 /// Runs `command` (command[0] searched in PATH as execvp does; Windows: as
-/// CreateProcessW searches, ".exe" added) as a child,
-/// with `env_name`=`env_value` added to its environment and the standard
-/// streams passed through, and waits for that child only: processes it
+/// CreateProcessW searches, ".exe" added, but never in the current
+/// directory; a .bat or .cmd file runs through cmd.exe with its arguments
+/// quoted for cmd.exe, and one that cannot pass safely, a line break, is
+/// refused: exec_failed with EINVAL) as a child,
+/// with `env_name`=`env_value` added to its environment (Windows: TMPDIR
+/// also as TMP and TEMP), the standard streams passed through, and the
+/// signal dispositions and mask tempfile-run started with, and waits for
+/// that child only: processes it
 /// starts in the background are neither waited for nor signalled.
 ///
 /// While it runs, each of the four signals above that another process sent

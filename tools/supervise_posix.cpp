@@ -87,6 +87,8 @@ volatile std::sig_atomic_t g_first_signal = 0;  // the first of the four, for "i
 struct sigaction g_original_action[forwarded_count];
 bool g_caught[forwarded_count] = {};
 struct sigaction g_original_chld_action;
+struct sigaction g_original_pipe_action;
+bool g_pipe_ignored = false;
 sigset_t g_original_mask;
 
 void on_signal(int signo, siginfo_t* info, void*) {
@@ -147,6 +149,7 @@ outcome wait_for(pid_t child) noexcept {
     for (std::size_t i = 0; i < forwarded_count; ++i)
         if (g_caught[i]) ::sigaction(forwarded_signals[i], &g_original_action[i], nullptr);
     ::sigaction(SIGCHLD, &g_original_chld_action, nullptr);
+    if (g_pipe_ignored) ::sigaction(SIGPIPE, &g_original_pipe_action, nullptr);
     ::sigprocmask(SIG_SETMASK, &g_original_mask, nullptr);
     ::execvp(argv[0], argv);
     int error = errno;
@@ -162,6 +165,13 @@ std::vector<std::string> arguments(int argc, char** argv) {
 }
 
 bool catch_signals() {
+    // A write to a closed pipe (stderr read by `| head`, a CI log gone)
+    // must fail with EPIPE, not kill tempfile-run before it cleaned up.
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    if (::sigaction(SIGPIPE, &ignore, &g_original_pipe_action) != 0) return false;
+    g_pipe_ignored = true;
     if (!make_cloexec_pipe(g_events)) return false;
     g_event_write_fd = g_events.write.get();
     if (::fcntl(g_event_write_fd, F_SETFL, O_NONBLOCK) != 0) return false;

@@ -2,6 +2,7 @@
 // tempfile-run: runs a command with a private temporary directory (or file)
 // and removes it afterwards, however the command ended. See tempfile-run.1.
 #include "options.hpp"
+#include "signal_death.hpp"
 #include "supervise.hpp"
 
 #include <tempfile/names.hpp>
@@ -26,8 +27,10 @@ namespace fs = std::filesystem;
 using tempfile_run::options;
 using tempfile_run::outcome;
 
-// Exit statuses of tempfile-run's own, as env(1), timeout(1) and the shells use them.
-constexpr int exit_usage = 2;
+// Exit statuses of tempfile-run's own, as env(1), timeout(1), nice(1) and
+// chroot(1) use them: a usage error is 125 like any failure of the tool's
+// own, never 1 or 2, which a command's own status could not be told from.
+constexpr int exit_usage = 125;
 constexpr int exit_own_failure = 125;
 constexpr int exit_cannot_execute = 126;
 constexpr int exit_not_found = 127;
@@ -49,7 +52,9 @@ fs::path path_of(const std::string& text) {
 }
 
 void complain(const std::string& message) {
-    // Nothing better to do if stderr is gone.
+    // Nothing better to do if stderr is gone: SIGPIPE is ignored while
+    // tempfile-run holds anything (catch_signals), so a closed pipe is just
+    // a failed write here.
     (void)std::fprintf(stderr, "tempfile-run: %s\n", message.c_str());
 }
 
@@ -58,6 +63,14 @@ void complain(const std::string& message) {
 int print(const char* text) {
     return std::fputs(text, stdout) >= 0 && std::fflush(stdout) == 0 ? 0 : exit_own_failure;
 }
+
+/// --version, in the GNU style: program (package) version, copyright, licence.
+constexpr const char* version_text = "tempfile-run (tempfile) " TEMPFILE_RUN_VERSION
+                                     "\n"
+                                     "Copyright (c) 2026 The tempfile authors\n"
+                                     "License MIT: <https://opensource.org/licenses/MIT>.\n"
+                                     "This is free software: you are free to change and redistribute it.\n"
+                                     "There is NO WARRANTY, to the extent permitted by law.\n";
 
 /// Makes the directory (or file) as the library makes them: 0700 / 0600,
 /// O_EXCL, an absolute path. Empty path with ec set on failure.
@@ -72,41 +85,64 @@ fs::path make_scratch(const options& opts, std::error_code& ec) {
     return tempfile::mkstemp(names, false, ec).path;
 }
 
+/// Why --in DIR could not be used: missing, not a directory, or a directory
+/// in which nothing can be made (/proc, a read-only or foreign one).
+std::string in_dir_problem(const options& opts, const std::error_code& ec) {
+    std::error_code status_ec;
+    fs::file_status st = fs::status(path_of(opts.in_dir), status_ec);
+    if (st.type() == fs::file_type::not_found) return "no such directory";
+    if (status_ec) return ec.message();  // cannot even look (a component without search permission)
+    if (st.type() != fs::file_type::directory) return "not a directory";
+    const char* what = opts.make_file ? "file" : "directory";
+    return std::string("is a directory, but no temporary ") + what + " can be created in it: " + ec.message();
+}
+
 /// Reports why nothing could be made; returns the exit status.
 int creation_failed(const options& opts, const std::error_code& ec) {
-    const char* what = opts.make_file ? "file" : "directory";
     if (ec == std::errc::invalid_argument) {
         complain("--prefix and --suffix must not contain a path separator (try --help)");
         return exit_usage;
     }
-    // A missing --in directory is the user's mistake, not a failure of ours.
-    if (!opts.in_dir.empty() &&
-        (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory)) {
-        complain("--in " + opts.in_dir + ": " + ec.message());
+    if (!opts.in_dir.empty()) {
+        complain("--in " + opts.in_dir + ": " + in_dir_problem(opts, ec));
         return exit_usage;
     }
-    std::string where = opts.in_dir.empty() ? std::string() : " in " + opts.in_dir;
-    complain(std::string("cannot create a temporary ") + what + where + ": " + ec.message());
+    const char* what = opts.make_file ? "file" : "directory";
+    complain(std::string("cannot create a temporary ") + what + ": " + ec.message());
     return exit_own_failure;
 }
 
-/// The status tempfile-run exits with, after saying why when the command
-/// did not run.
-int exit_status(const outcome& result, const std::string& command) {
+/// The status tempfile-run exits with when it does not die of the
+/// command's signal.
+int exit_status(const outcome& result) {
     switch (result.how) {
         case outcome::kind::exited:
             return result.value;
         case outcome::kind::signalled:
         case outcome::kind::interrupted:
-            return 128 + result.value;
+            return 128 + result.value;  // only if die_of_signal could not end us
         case outcome::kind::exec_failed:
-            complain(command + ": " + std::strerror(result.value));
             return result.value == ENOENT ? exit_not_found : exit_cannot_execute;
         case outcome::kind::spawn_failed:
-            complain("cannot run " + command + ": " + std::strerror(result.value));
             return exit_own_failure;
     }
     return exit_own_failure;
+}
+
+/// Says why the command did not run, if it did not.
+void report(const outcome& result, const std::string& command) {
+    switch (result.how) {
+        case outcome::kind::exec_failed:
+            complain(command + ": " + std::strerror(result.value));
+            break;
+        case outcome::kind::spawn_failed:
+            complain("cannot run " + command + ": " + std::strerror(result.value));
+            break;
+        case outcome::kind::exited:
+        case outcome::kind::signalled:
+        case outcome::kind::interrupted:
+            break;
+    }
 }
 
 bool should_keep(const options& opts, const outcome& result, int status) {
@@ -118,7 +154,8 @@ bool should_keep(const options& opts, const outcome& result, int status) {
 }
 
 int run(const options& opts) {
-    // Before anything exists: from here on a signal cannot skip the cleanup.
+    // Before anything exists: from here on a signal cannot skip the cleanup,
+    // and a closed stderr cannot kill us with SIGPIPE.
     if (!tempfile_run::catch_signals()) {
         complain(std::string("cannot install signal handlers: ") + std::strerror(errno));
         return exit_own_failure;
@@ -127,27 +164,35 @@ int run(const options& opts) {
     fs::path scratch = make_scratch(opts, ec);
     if (ec) return creation_failed(opts, ec);
 
-    std::vector<std::string> command = opts.command;
-    for (std::string& word : command)
-        if (word == "{}") word = text_of(scratch);
-    std::string env_name = !opts.env_name.empty() ? opts.env_name : opts.make_file ? "TEMPFILE" : "TMPDIR";
-
+    // Nothing may throw past here before the cleanup.
     outcome result;
     try {
+        std::vector<std::string> command = opts.command;
+        for (std::string& word : command)
+            if (word == "{}") word = text_of(scratch);
+        std::string env_name = !opts.env_name.empty() ? opts.env_name
+                               : opts.make_file       ? "TEMPFILE"
+                                                      : "TMPDIR";
         result = tempfile_run::run_command(command, env_name, text_of(scratch));
     } catch (const std::bad_alloc&) {
         result = {outcome::kind::spawn_failed, ENOMEM};
+    } catch (const std::exception&) {
+        result = {outcome::kind::spawn_failed, EINVAL};
     }
-    int status = exit_status(result, opts.command.front());
+    int status = exit_status(result);
 
-    if (should_keep(opts, result, status)) {
-        complain("kept " + text_of(scratch));
-        return status;
-    }
-    tempfile::remove_tree(scratch, ec);
+    // Clean up first, then speak: nothing a message does (a write to a
+    // closed pipe, a full disk) can leave files behind.
+    bool keep = should_keep(opts, result, status);
+    if (!keep) tempfile::remove_tree(scratch, ec);
+    report(result, opts.command.front());
+    if (keep) complain("kept " + text_of(scratch));
     // The command's status still wins: a script must see its command's
     // failure, and the message says what was left.
-    if (ec) complain("cannot remove " + text_of(scratch) + ": " + ec.message());
+    if (!keep && ec) complain("cannot remove " + text_of(scratch) + ": " + ec.message());
+
+    if (result.how == outcome::kind::signalled || result.how == outcome::kind::interrupted)
+        tempfile_run::die_of_signal(result.value);
     return status;
 }
 
@@ -174,7 +219,7 @@ int main(int argc, char** argv) {
         case options::action::help:
             return print(tempfile_run::usage_text());
         case options::action::version:
-            return print("tempfile-run " TEMPFILE_RUN_VERSION "\n");
+            return print(version_text);
         case options::action::run:
             break;
     }

@@ -41,10 +41,10 @@ TEMPFILE_API std::uintmax_t remove_tree(const fs::path& p, std::error_code& ec) 
 /// handler does only async-signal-safe work. Without this call no handler is
 /// installed; what survives a kill is then: unnamed files (temporary_file)
 /// and Windows delete-on-close files vanish, everything else stays.
-/// Known gaps of this last resort: on Linux parts of a tree deeper than 64
-/// levels stay; other POSIX systems have no async-signal-safe way to list a
-/// directory, so there only files and empty directories go; owners beyond
-/// the first 4096 alive at once are not covered.
+/// Every live owner is covered, however many; on Linux whole trees go, at
+/// any depth, whatever the modes of the directories inside. Known gap of
+/// this last resort: other POSIX systems have no async-signal-safe way to
+/// list a directory, so there only files and empty directories go.
 /// Idempotent. Throws std::system_error if a handler cannot be installed.
 TEMPFILE_API void enable_signal_cleanup();
 

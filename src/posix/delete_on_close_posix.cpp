@@ -5,7 +5,7 @@
 
 namespace tempfile::detail::os {
 
-handle cancel_delete_on_close(handle h, const fs::path&, std::error_code& ec) noexcept {
+handle cancel_delete_on_close(handle h, fs::path&, std::error_code& ec) noexcept {
     ec.clear();
     return h;
 }

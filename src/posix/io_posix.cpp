@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // POSIX I/O on an open descriptor behind src/os.hpp: one system call each,
 // retried only when a signal interrupted it.
+#include "posix/io_posix.hpp"
 #include "os.hpp"
 #include "posix/unique_fd.hpp"
 
@@ -70,12 +71,38 @@ void sync(handle h, std::error_code& ec) noexcept {
 #if TEMPFILE_LINUX
     // The data and the size, without the timestamps a temporary needs not keep.
     if (::fdatasync(h) != 0) ec = last_error();
-#elif TEMPFILE_MACOS
-    // fsync on macOS stops at the drive's cache; F_FULLFSYNC reaches the
-    // medium. Some file systems (network, FAT) refuse it: fsync is then the best.
-    if (::fcntl(h, F_FULLFSYNC) != 0 && ::fsync(h) != 0) ec = last_error();
 #else
-    if (::fsync(h) != 0) ec = last_error();
+    if (const int err = sync_fully(h)) ec.assign(err, std::system_category());
+#endif
+}
+
+bool fsync_may_replace_full_sync(int err) noexcept {
+    return err == ENOTSUP || err == ENOTTY;
+}
+
+int full_sync(int fd, int (*full)(int), int (*plain)(int)) noexcept {
+    int r;
+    do r = full(fd);
+    while (r != 0 && errno == EINTR);
+    if (r == 0) return 0;
+    const int err = errno;
+    if (!fsync_may_replace_full_sync(err)) return err;
+    do r = plain(fd);
+    while (r != 0 && errno == EINTR);
+    return r == 0 ? 0 : errno;
+}
+
+int sync_fully(int fd) noexcept {
+#if TEMPFILE_MACOS
+    // fsync on macOS stops at the drive's cache; F_FULLFSYNC reaches the
+    // medium (Go and SQLite do the same).
+    return full_sync(
+        fd, [](int f) { return ::fcntl(f, F_FULLFSYNC); }, ::fsync);
+#else
+    int r;
+    do r = ::fsync(fd);
+    while (r != 0 && errno == EINTR);
+    return r == 0 ? 0 : errno;
 #endif
 }
 

@@ -3,6 +3,7 @@
 // Linux-only calls sit under TEMPFILE_LINUX, macOS-only ones under
 // TEMPFILE_MACOS; everything else is what the BSDs and the portable build run.
 #include "os.hpp"
+#include "posix/io_posix.hpp"
 #include "posix/unique_fd.hpp"
 
 #include <cerrno>
@@ -158,10 +159,16 @@ void link_unnamed(handle h, const fs::path& target, std::error_code& ec) noexcep
 #endif
 }
 
+// macOS: F_FULLFSYNC, as for the data (see sync_fully), so that the rename
+// is on the medium, not only in the drive's cache.
 void sync_directory(const fs::path& dir, std::error_code& ec) noexcept {
     ec.clear();
     unique_fd fd(open_retrying(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0));
-    if (!fd || ::fsync(fd.get()) != 0) ec = last_error();
+    if (!fd) {
+        ec = last_error();
+        return;
+    }
+    if (const int err = sync_fully(fd.get())) ec.assign(err, std::system_category());
 }
 
 void copy_permissions(const fs::path& from, handle h, std::error_code& ec) noexcept {

@@ -110,4 +110,51 @@ bool grant_owner_access_at(int dir_fd, const char* name) noexcept {
 #endif
 }
 
+#if defined(UF_IMMUTABLE) && defined(UF_APPEND)
+#define TEMPFILE_FILE_FLAGS 1  // macOS and the BSDs: chflags(2)
+namespace {
+#ifdef UF_NOUNLINK
+constexpr std::uint32_t blocking_flags = UF_IMMUTABLE | UF_APPEND | UF_NOUNLINK;
+#else
+constexpr std::uint32_t blocking_flags = UF_IMMUTABLE | UF_APPEND;
+#endif
+}  // namespace
+#else
+namespace {
+// FreeBSD's values (UF_IMMUTABLE, UF_APPEND, UF_NOUNLINK), for the rule's tests.
+constexpr std::uint32_t blocking_flags = 0x2 | 0x4 | 0x10;
+}  // namespace
+#endif
+
+std::uint32_t flags_without_blockers(std::uint32_t flags) noexcept {
+    return flags & ~blocking_flags;
+}
+
+bool clear_blocking_flags_at(int dir_fd, const char* name) noexcept {
+#if TEMPFILE_FILE_FLAGS
+    struct stat st;
+    if (name == nullptr ? ::fstat(dir_fd, &st) != 0 : ::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return false;
+    const auto flags = static_cast<std::uint32_t>(st.st_flags);
+    if (flags_without_blockers(flags) == flags) {
+        errno = EPERM;  // nothing of ours to clear: the original refusal stands
+        return false;
+    }
+    if (name == nullptr) return ::fchflags(dir_fd, flags_without_blockers(flags)) == 0;
+#if defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__DragonFly__)
+    return ::chflagsat(dir_fd, name, flags_without_blockers(flags), AT_SYMLINK_NOFOLLOW) == 0;
+#else
+    // macOS and NetBSD have no chflagsat: through a handle that refused to
+    // follow a link (a link itself keeps its flags, and the error stands).
+    unique_fd fd(::openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) return false;
+    return ::fchflags(fd.get(), flags_without_blockers(flags)) == 0;
+#endif
+#else
+    (void)dir_fd, (void)name;
+    errno = ENOTSUP;
+    return false;
+#endif
+}
+
 }  // namespace tempfile::detail::os::tree

@@ -38,6 +38,10 @@ constexpr std::size_t max_open_directories = 16;
 constexpr int max_restarts = 64;
 /// Attempts on one name that keeps changing between directory and
 /// non-directory, or keeps refilling, before giving up on it with EAGAIN.
+/// Only passes that removed nothing count: where readdir skips entries
+/// after unlinks (HFS+, Apple TA21420; FreeBSD's NFS client), each pass
+/// over a large directory removes some of it, and the walk reads it again
+/// for as long as that goes on.
 constexpr int max_attempts = 8;
 
 constexpr std::size_t no_frame = static_cast<std::size_t>(-1);
@@ -53,7 +57,8 @@ struct frame {
     bool rescanning = false;  // read again from the start: skip `failed`
     bool incomplete = false;  // something inside could not be removed
     int attempts_left = 0;
-    std::vector<std::string> failed;  // entries here that could not be removed
+    std::uintmax_t removed_before = 0;  // the walk's count when this pass began
+    std::vector<std::string> failed;    // entries here that could not be removed
 };
 
 bool is_dot_or_dot_dot(const char* n) noexcept {
@@ -85,12 +90,14 @@ private:
     outcome unlink_entry(std::size_t owner, const char* name);
     outcome descend(std::size_t owner, const char* name, int attempts_left);
     void finish_top();
-    void remove_directory(std::size_t owner, const char* name, bool incomplete, int attempts_left);
+    void remove_directory(std::size_t owner, const char* name, bool incomplete, int attempts_left,
+                          bool progressed);
     int reopen_parent_of_top();
     bool close_oldest() noexcept;
     void restart();
     void give_up();
     bool fix_owner(std::size_t owner) noexcept;
+    bool clear_flags(std::size_t owner, const char* name) noexcept;
     void fail(std::size_t owner, const char* name, int err);
     fs::path path_of(std::size_t owner, const char* name) const;
 
@@ -169,7 +176,9 @@ void tree_remover::remove_entry(std::size_t owner, const char* name, unsigned ch
 // are unlinked, never opened.
 tree_remover::outcome tree_remover::unlink_entry(std::size_t owner, const char* name) {
     const int fd = dir_fd(owner);
-    for (bool fixed = false;; fixed = true) {
+    bool fixed_mode = false;
+    bool fixed_flags = false;
+    for (;;) {
         if (::unlinkat(fd, name, 0) == 0) {
             ++removed_;
             return outcome::done;
@@ -179,7 +188,14 @@ tree_remover::outcome tree_remover::unlink_entry(std::size_t owner, const char* 
         if (err == EISDIR) return outcome::is_directory;
         // POSIX lets unlink of a directory fail with EPERM (macOS does).
         if (err == EPERM && is_directory_at(fd, name)) return outcome::is_directory;
-        if ((err == EACCES || err == EPERM) && !fixed && fix_owner(owner)) continue;
+        if ((err == EACCES || err == EPERM) && !fixed_mode) {
+            fixed_mode = true;
+            if (fix_owner(owner)) continue;
+        }
+        if (err == EPERM && !fixed_flags) {
+            fixed_flags = true;
+            if (clear_flags(owner, name)) continue;
+        }
         fail(owner, name, err);
         return outcome::done;
     }
@@ -197,6 +213,7 @@ tree_remover::outcome tree_remover::descend(std::size_t owner, const char* name,
             frame f;
             f.name = name;
             f.attempts_left = attempts_left;
+            f.removed_before = removed_;
             if (!f.dir.adopt(std::move(child))) {
                 fail(owner, name, errno);
                 return outcome::done;
@@ -247,28 +264,43 @@ void tree_remover::finish_top() {
     done.dir.reset();
     --open_count_;
     remove_directory(t == 0 ? no_frame : t - 1, t == 0 ? root_name_ : done.name.c_str(),
-                     done.incomplete || !done.failed.empty(), done.attempts_left);
+                     done.incomplete || !done.failed.empty(), done.attempts_left,
+                     removed_ > done.removed_before);
 }
 
-void tree_remover::remove_directory(std::size_t owner, const char* name, bool incomplete, int attempts_left) {
+// `progressed`: the pass over this directory that just ended removed
+// something (here or below), so a refill earns a full new set of attempts.
+void tree_remover::remove_directory(std::size_t owner, const char* name, bool incomplete, int attempts_left,
+                                    bool progressed) {
     const int fd = dir_fd(owner);
-    for (bool fixed = false;; fixed = true) {
+    bool fixed_mode = false;
+    bool fixed_flags = false;
+    for (;;) {
         if (::unlinkat(fd, name, AT_REMOVEDIR) == 0) {
             ++removed_;
             return;
         }
         const int err = errno;
         if (err == ENOENT) return;
-        if ((err == EACCES || err == EPERM) && !fixed && fix_owner(owner)) continue;
+        if ((err == EACCES || err == EPERM) && !fixed_mode) {
+            fixed_mode = true;
+            if (fix_owner(owner)) continue;
+        }
+        if (err == EPERM && !fixed_flags) {
+            fixed_flags = true;
+            if (clear_flags(owner, name)) continue;
+        }
         const bool refilled = err == ENOTEMPTY || err == EEXIST;
         if (incomplete && refilled) {
             // The error inside was reported already; just do not come back.
             if (owner != no_frame) stack_[owner].failed.emplace_back(name);
             return;
         }
+        if (refilled && progressed) attempts_left = max_attempts;
         if ((refilled || err == ENOTDIR) && attempts_left > 0 && !giving_up_) {
-            // Filled meanwhile, or the name now holds something else of the
-            // tree's (it was moved here): remove whatever it is now.
+            // Filled meanwhile, or entries the last read skipped, or the name
+            // now holds something else of the tree's (it was moved here):
+            // remove whatever it is now.
             remove_entry(owner, name, err == ENOTDIR ? DT_UNKNOWN : DT_DIR, attempts_left);
             return;
         }
@@ -345,6 +377,14 @@ bool tree_remover::fix_owner(std::size_t owner) noexcept {
     if (f.mode_fixed) return false;
     f.mode_fixed = true;
     return tree::grant_owner_access(f.dir.fd());
+}
+
+// EPERM on macOS and the BSDs may be a file flag (uchg, uappnd) on the
+// entry or on its directory: clears those (never the root's parent's).
+bool tree_remover::clear_flags(std::size_t owner, const char* name) noexcept {
+    const bool entry = tree::clear_blocking_flags_at(dir_fd(owner), name);
+    const bool directory = owner != no_frame && tree::clear_blocking_flags_at(dir_fd(owner), nullptr);
+    return entry || directory;
 }
 
 // Notes the first error with the path of its entry (name null: the frame

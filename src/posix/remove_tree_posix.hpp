@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <utility>
 
 namespace tempfile::detail::os::tree {
@@ -28,7 +29,8 @@ public:
     bool adopt(unique_fd fd) noexcept;
     void reset() noexcept;
     DIR* get() const noexcept { return dir_; }
-    int fd() const noexcept { return ::dirfd(dir_); }
+    // Unqualified: NetBSD (and others) define dirfd as a macro, which "::" would break.
+    int fd() const noexcept { return dirfd(dir_); }
     explicit operator bool() const noexcept { return dir_ != nullptr; }
 
 private:
@@ -57,5 +59,20 @@ bool grant_owner_access(int fd) noexcept;
 /// through an O_PATH handle, elsewhere fchmodat(AT_SYMLINK_NOFOLLOW); where
 /// neither is safe it refuses (EOPNOTSUPP) rather than chmod through a path.
 bool grant_owner_access_at(int dir_fd, const char* name) noexcept;
+
+/// `flags` (a stat's st_flags) without the user flags that forbid removing
+/// an entry, or changing what a directory holds: uchg (UF_IMMUTABLE, the
+/// Finder's "Locked"), uappnd (UF_APPEND) and FreeBSD's uunlnk
+/// (UF_NOUNLINK). Other flags, and the system ones (which only root may
+/// change), are kept. On Linux, which has no such flags, the BSD values
+/// stand in, so that this rule is tested there.
+std::uint32_t flags_without_blockers(std::uint32_t flags) noexcept;
+
+/// Clears those flags on the entry `name` in `dir_fd` (name null: on the
+/// directory `dir_fd` itself), never following a symbolic link, as CPython's
+/// rmtree does with chflags before it retries. True if it cleared some;
+/// false (errno set) if none were set or it cannot, and always false where
+/// the OS has no file flags (Linux: ENOTSUP).
+bool clear_blocking_flags_at(int dir_fd, const char* name) noexcept;
 
 }  // namespace tempfile::detail::os::tree

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: MIT
 // Cancelling FILE_FLAG_DELETE_ON_CLOSE on an open file (see os.hpp).
 //
-// Windows 10 1809 and later clear the flag in place. Elsewhere the flag
-// cannot be taken back: setting FileDispositionInfo to FALSE does not cancel
-// it (Wine 8 deletes the file at close all the same), and a rename does not
-// escape it on Windows (the renamed file goes). So a second name is made,
-// the flagged handle closed (which deletes only the first name), and the
-// first name taken back by renaming the second.
+// Windows 10 1809 and later clear the flag in place. Earlier builds that
+// know FileDispositionInfoEx (1607 to 1803, Server 2016) may accept the
+// ON_CLOSE flag without honouring it, and the file would then go at close
+// although keep() said it stays: the build number decides, never the call's
+// success alone. Elsewhere the flag cannot be taken back: setting
+// FileDispositionInfo to FALSE does not cancel it (Wine 8 deletes the file at
+// close all the same), and a rename does not escape it on Windows (the
+// renamed file goes). So a second name is made, the flagged handle closed
+// (which deletes only the first name), and the first name taken back by
+// renaming the second. If that last step fails, the file keeps the second
+// name, and the caller is told so: it still owns, and deletes, the file.
 #include "os.hpp"
-#include "windows/win32.hpp"
+#include "windows/ntdll.hpp"
 
 #include <cstdio>
 #include <string>
@@ -17,12 +22,11 @@ namespace tempfile::detail::os {
 namespace {
 
 bool clear_in_place(HANDLE h, std::error_code& ec) noexcept {
+    if (!win::on_close_flag_trusted(win::nt::build_number())) return false;
     win::disposition_info_ex info{win::disposition_on_close};  // without "delete": do not delete at close
     if (::SetFileInformationByHandle(h, win::file_disposition_info_ex, &info, sizeof info)) return true;
     DWORD error_code = ::GetLastError();
-    if (error_code != ERROR_INVALID_PARAMETER && error_code != ERROR_INVALID_FUNCTION &&
-        error_code != ERROR_NOT_SUPPORTED)
-        ec = win::error(error_code);
+    if (!win::disposition_ex_refused(error_code)) ec = win::error(error_code);
     return false;
 }
 
@@ -59,22 +63,17 @@ HANDLE without_delete_access(HANDLE h) noexcept {
     return reopened;
 }
 
-bool same_file(HANDLE a, const BY_HANDLE_FILE_INFORMATION& b) noexcept {
-    BY_HANDLE_FILE_INFORMATION info;
-    return ::GetFileInformationByHandle(a, &info) && info.dwVolumeSerialNumber == b.dwVolumeSerialNumber &&
-           info.nFileIndexHigh == b.nFileIndexHigh && info.nFileIndexLow == b.nFileIndexLow;
+bool name_still_there(const fs::path& path) noexcept {
+    if (::GetFileAttributesW(win::os_path(path).c_str()) != INVALID_FILE_ATTRIBUTES) return true;
+    return ::GetLastError() == ERROR_ACCESS_DENIED &&
+           win::nt::last_status() == win::nt::status_delete_pending;
 }
 
-}  // namespace
-
-handle cancel_delete_on_close(handle h, const fs::path& path, std::error_code& ec) noexcept {
-    ec.clear();
-    if (clear_in_place(h, ec)) return without_delete_access(h);
-    if (ec) return h;
-    BY_HANDLE_FILE_INFORMATION identity;
+// The hard-link way, for when the flag cannot be cleared in place.
+handle keep_through_second_name(handle h, fs::path& path, std::error_code& ec) noexcept {
+    win::file_identity identity;
     LARGE_INTEGER zero{}, position{};
-    if (!::GetFileInformationByHandle(h, &identity) ||
-        !::SetFilePointerEx(h, zero, &position, FILE_CURRENT)) {
+    if (!win::read_identity(h, identity) || !::SetFilePointerEx(h, zero, &position, FILE_CURRENT)) {
         ec = win::last_error();
         return h;
     }
@@ -85,7 +84,7 @@ handle cancel_delete_on_close(handle h, const fs::path& path, std::error_code& e
         ec = std::make_error_code(std::errc::not_enough_memory);
     }
     if (ec) return h;
-    if (!::CreateHardLinkW(spare.c_str(), path.c_str(), nullptr)) {
+    if (!::CreateHardLinkW(win::os_path(spare).c_str(), win::os_path(path).c_str(), nullptr)) {
         ec = win::last_error();  // FAT has no hard links: the file stays delete-on-close
         return h;
     }
@@ -93,25 +92,54 @@ handle cancel_delete_on_close(handle h, const fs::path& path, std::error_code& e
     // delete-on-close until the file's last handle closes, and would then
     // delete the name `path` that we are about to take back.
     ::CloseHandle(h);
-    win::unique_handle kept(::CreateFileW(spare.c_str(), GENERIC_READ | GENERIC_WRITE, share_all, nullptr,
-                                          OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+    win::unique_handle kept(::CreateFileW(win::os_path(spare).c_str(), GENERIC_READ | GENERIC_WRITE,
+                                          share_all, nullptr, OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT,
+                                          nullptr));
     if (!kept) {
         ec = win::last_error();
+        path = std::move(spare);  // the file lives on there, with no handle: the owner deletes it by name
         return INVALID_HANDLE_VALUE;
     }
     // The spare name was visible for a moment: it must still be our file.
-    if (!same_file(kept.get(), identity)) {
+    // If it is not, ours is gone with its last name, and theirs stays theirs.
+    win::file_identity now;
+    if (!win::read_identity(kept.get(), now) || now != identity) {
         ec = std::make_error_code(std::errc::file_exists);
         return INVALID_HANDLE_VALUE;
     }
-    if (!::SetFilePointerEx(kept.get(), position, nullptr, FILE_BEGIN)) {
-        ec = win::last_error();
+    // While another handle holds the file, the first name waits for it to
+    // close before it goes (Windows: delete pending; Wine: the name stays
+    // and is unlinked then, whatever it names by that time): it cannot be
+    // taken back now. The file is reported under the name it keeps.
+    if (name_still_there(path)) {
+        ec = win::error(ERROR_ALREADY_EXISTS);
+        path = std::move(spare);
         return kept.release();
     }
     // Without REPLACE_EXISTING: if someone took the name meanwhile, theirs
-    // stays, and ours is reported (it remains at the spare name).
-    if (!::MoveFileExW(spare.c_str(), path.c_str(), 0)) ec = win::last_error();
+    // stays, and ours is reported under the name it has.
+    if (!::MoveFileExW(win::os_path(spare).c_str(), win::os_path(path).c_str(), 0)) {
+        ec = win::last_error();
+        path = std::move(spare);
+    }
+    if (!::SetFilePointerEx(kept.get(), position, nullptr, FILE_BEGIN) && !ec) ec = win::last_error();
     return kept.release();
 }
 
+}  // namespace
+
+handle cancel_delete_on_close(handle h, fs::path& path, std::error_code& ec) noexcept {
+    ec.clear();
+    if (clear_in_place(h, ec)) return without_delete_access(h);
+    if (ec) return h;
+    return keep_through_second_name(h, path, ec);
+}
+
+namespace win {
+
+bool on_close_flag_trusted(DWORD build) noexcept {
+    return build >= 17763;  // Windows 10 1809, Server 2019
+}
+
+}  // namespace win
 }  // namespace tempfile::detail::os

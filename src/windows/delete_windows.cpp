@@ -1,29 +1,23 @@
 // SPDX-License-Identifier: MIT
-// Deleting an open file by its handle: the one step that the tree removal
-// and remove_file share.
+// Deleting an open file by its handle, the step that the tree removal and
+// remove_file share, and the budget of retries both spend.
 #include "windows/win32.hpp"
-
-#include <atomic>
 
 namespace tempfile::detail::os::win {
 namespace {
 
-// Set once the OS has said it does not know FileDispositionInfoEx or its
-// flags (ERROR_INVALID_PARAMETER: Windows before 10 1809, Wine 8), so that
-// every later deletion goes straight to the fallback. A file system that
-// cannot (FAT: ERROR_NOT_SUPPORTED) only falls back for that call.
-std::atomic<bool> no_disposition_ex{false};
-
-bool set_posix_disposition(HANDLE h, std::error_code& ec) noexcept {
-    if (no_disposition_ex.load(std::memory_order_relaxed)) return false;
+// True when the extended disposition was set (or failed for a reason of its
+// own, in ec); false when this OS or file system refused the class: then
+// the caller falls back, and so does the rest of this call (state).
+bool set_posix_disposition(HANDLE h, deletion_state& state, std::error_code& ec) noexcept {
+    if (state.ex_refused) return false;
     disposition_info_ex info{disposition_delete | disposition_posix_semantics | disposition_ignore_readonly};
     if (::SetFileInformationByHandle(h, file_disposition_info_ex, &info, sizeof info)) return true;
     DWORD error_code = ::GetLastError();
-    if (error_code == ERROR_INVALID_PARAMETER || error_code == ERROR_INVALID_FUNCTION) {
-        no_disposition_ex.store(true, std::memory_order_relaxed);
+    if (disposition_ex_refused(error_code)) {
+        state.ex_refused = true;
         return false;
     }
-    if (error_code == ERROR_NOT_SUPPORTED) return false;
     ec = error(error_code);
     return true;
 }
@@ -42,9 +36,14 @@ bool clear_read_only(HANDLE h, DWORD attributes) noexcept {
 
 }  // namespace
 
-void delete_by_handle(HANDLE h, DWORD attributes, std::error_code& ec) noexcept {
+bool disposition_ex_refused(DWORD error) noexcept {
+    return error == ERROR_INVALID_PARAMETER || error == ERROR_INVALID_FUNCTION ||
+           error == ERROR_NOT_SUPPORTED;
+}
+
+void delete_by_handle(HANDLE h, DWORD attributes, deletion_state& state, std::error_code& ec) noexcept {
     ec.clear();
-    if (set_posix_disposition(h, ec)) return;
+    if (set_posix_disposition(h, state, ec)) return;
     if ((attributes & FILE_ATTRIBUTE_READONLY) && !clear_read_only(h, attributes)) {
         ec = last_error();
         return;
@@ -54,10 +53,18 @@ void delete_by_handle(HANDLE h, DWORD attributes, std::error_code& ec) noexcept 
     if (!::SetFileInformationByHandle(h, FileDispositionInfo, &info, sizeof info)) ec = last_error();
 }
 
-bool pause_before_retry(int attempt) noexcept {
-    constexpr int attempts = 10;  // 1 + 2 + ... + 512 ms: about a second
-    if (attempt >= attempts) return false;
-    ::Sleep(1u << attempt);
+DWORD retry_budget::next_pause(int attempt) noexcept {
+    if (left_ == 0) return 0;
+    const DWORD wanted = attempt < 16 ? DWORD{1} << attempt : DWORD{1} << 16;
+    const DWORD pause = wanted < left_ ? wanted : left_;
+    left_ -= pause;
+    return pause;
+}
+
+bool retry_budget::pause(int attempt) noexcept {
+    const DWORD ms = next_pause(attempt);
+    if (ms == 0) return false;
+    ::Sleep(ms);
     return true;
 }
 

@@ -9,11 +9,13 @@ using create_file_fn = NTSTATUS(NTAPI*)(PHANDLE, ACCESS_MASK, POBJECT_ATTRIBUTES
                                         PLARGE_INTEGER, ULONG, ULONG, ULONG, ULONG, PVOID, ULONG);
 using to_dos_fn = ULONG(NTAPI*)(NTSTATUS);
 using last_status_fn = NTSTATUS(NTAPI*)();
+using get_version_fn = NTSTATUS(NTAPI*)(PRTL_OSVERSIONINFOW);
 
 struct entry_points {
     create_file_fn create_file = nullptr;
     to_dos_fn to_dos = nullptr;
     last_status_fn last_status = nullptr;
+    get_version_fn get_version = nullptr;
 
     entry_points() noexcept {
         HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
@@ -26,6 +28,8 @@ struct entry_points {
             reinterpret_cast<void*>(::GetProcAddress(ntdll, "RtlNtStatusToDosError")));
         last_status = reinterpret_cast<last_status_fn>(
             reinterpret_cast<void*>(::GetProcAddress(ntdll, "RtlGetLastNtStatus")));
+        get_version = reinterpret_cast<get_version_fn>(
+            reinterpret_cast<void*>(::GetProcAddress(ntdll, "RtlGetVersion")));
     }
 };
 
@@ -65,6 +69,14 @@ DWORD to_win32(NTSTATUS status) noexcept {
 NTSTATUS last_status() noexcept {
     const entry_points& nt = ntdll();
     return nt.last_status != nullptr ? nt.last_status() : 0;
+}
+
+DWORD build_number() noexcept {
+    const entry_points& nt = ntdll();
+    RTL_OSVERSIONINFOW info{};
+    info.dwOSVersionInfoSize = sizeof info;
+    if (nt.get_version == nullptr || nt.get_version(&info) < 0) return 0;
+    return info.dwBuildNumber;
 }
 
 }  // namespace tempfile::detail::os::win::nt

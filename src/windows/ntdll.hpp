@@ -27,6 +27,10 @@ DWORD to_win32(NTSTATUS status) noexcept;
 /// ERROR_ACCESS_DENIED. 0 where unavailable.
 NTSTATUS last_status() noexcept;
 
+/// The OS's build number (RtlGetVersion, which no compatibility manifest
+/// shims), 0 where unknown.
+DWORD build_number() noexcept;
+
 inline constexpr NTSTATUS status_object_name_not_found = static_cast<NTSTATUS>(0xC0000034L);
 inline constexpr NTSTATUS status_object_path_not_found = static_cast<NTSTATUS>(0xC000003AL);
 inline constexpr NTSTATUS status_delete_pending = static_cast<NTSTATUS>(0xC0000056L);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Win32 creation, removal and renaming behind src/os.hpp. Paths are wide
 // throughout: fs::path::native() is std::wstring here, so a name with any
-// Unicode character reaches the OS as it is.
+// Unicode character reaches the OS as it is, and a long one with the
+// \\?\ prefix (win::os_path).
 #include "os.hpp"
 #include "windows/ntdll.hpp"
 
@@ -42,7 +43,8 @@ handle create_exclusive(const fs::path& path, bool delete_on_close, std::error_c
     // FILE_ATTRIBUTE_TEMPORARY keeps the data in the cache rather than on
     // the disk for as long as memory allows.
     DWORD flags = FILE_ATTRIBUTE_TEMPORARY | (delete_on_close ? FILE_FLAG_DELETE_ON_CLOSE : 0);
-    HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, share_all, security, CREATE_NEW,
+    const win::os_path native(path);
+    HANDLE h = ::CreateFileW(native.c_str(), GENERIC_READ | GENERIC_WRITE, share_all, security, CREATE_NEW,
                              flags, nullptr);
     if (h != INVALID_HANDLE_VALUE) return h;
     DWORD error_code = ::GetLastError();
@@ -51,7 +53,7 @@ handle create_exclusive(const fs::path& path, bool delete_on_close, std::error_c
     // a collision to retry: in a directory we may not write to, it is the
     // truth, and retrying would loop (CPython gh-66305 tried 2^31 times).
     if (error_code == ERROR_ACCESS_DENIED &&
-        (is_delete_pending(error_code) || ::GetFileAttributesW(path.c_str()) != INVALID_FILE_ATTRIBUTES))
+        (is_delete_pending(error_code) || ::GetFileAttributesW(native.c_str()) != INVALID_FILE_ATTRIBUTES))
         error_code = ERROR_FILE_EXISTS;
     ec = win::error(error_code);
     return INVALID_HANDLE_VALUE;
@@ -71,17 +73,18 @@ void make_directory(const fs::path& path, std::error_code& ec) noexcept {
     SECURITY_ATTRIBUTES* security = win::owner_only(true);
     if (security == nullptr)
         ec = win::owner_only_error();
-    else if (!::CreateDirectoryW(path.c_str(), security))
+    else if (!::CreateDirectoryW(win::os_path(path).c_str(), security))
         ec = win::last_error();  // ERROR_ALREADY_EXISTS is errc::file_exists
 }
 
 void remove_file(const fs::path& path, std::error_code& ec) noexcept {
     ec.clear();
-    if (::DeleteFileW(path.c_str())) return;
+    const win::os_path native(path);
+    if (::DeleteFileW(native.c_str())) return;
     DWORD error_code = ::GetLastError();
     if (is_gone(error_code) || is_delete_pending(error_code)) return;
     DWORD attributes =
-        error_code == ERROR_ACCESS_DENIED ? ::GetFileAttributesW(path.c_str()) : INVALID_FILE_ATTRIBUTES;
+        error_code == ERROR_ACCESS_DENIED ? ::GetFileAttributesW(native.c_str()) : INVALID_FILE_ATTRIBUTES;
     if (attributes == INVALID_FILE_ATTRIBUTES || !(attributes & FILE_ATTRIBUTE_READONLY) ||
         (attributes & FILE_ATTRIBUTE_DIRECTORY)) {
         ec = win::error(error_code);
@@ -89,7 +92,7 @@ void remove_file(const fs::path& path, std::error_code& ec) noexcept {
     }
     // Read-only: POSIX unlinks such a file all the same, so we do too,
     // through a handle so that the name cannot change in between.
-    win::unique_handle h(::CreateFileW(path.c_str(), DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
+    win::unique_handle h(::CreateFileW(native.c_str(), DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
                                        share_all, nullptr, OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT,
                                        nullptr));
     if (!h) {
@@ -97,7 +100,8 @@ void remove_file(const fs::path& path, std::error_code& ec) noexcept {
         if (!is_gone(error_code)) ec = win::error(error_code);
         return;
     }
-    win::delete_by_handle(h.get(), attributes, ec);
+    win::deletion_state deletion;
+    win::delete_by_handle(h.get(), attributes, deletion, ec);
 }
 
 void rename(const fs::path& from, const fs::path& to, bool overwrite, bool write_through,
@@ -106,33 +110,53 @@ void rename(const fs::path& from, const fs::path& to, bool overwrite, bool write
     DWORD flags = (overwrite ? MOVEFILE_REPLACE_EXISTING : 0) | (write_through ? MOVEFILE_WRITE_THROUGH : 0);
     // No MOVEFILE_COPY_ALLOWED: across volumes this fails with
     // ERROR_NOT_SAME_DEVICE (errc::cross_device_link), never copies.
-    if (!::MoveFileExW(from.c_str(), to.c_str(), flags)) {
+    const win::os_path target(to);
+    if (!::MoveFileExW(win::os_path(from).c_str(), target.c_str(), flags)) {
         ec = win::last_error();
         return;
     }
     // What is renamed is kept: it loses the temporary attribute, so that the
     // cache manager writes it out as any other file. Best effort.
-    DWORD attributes = ::GetFileAttributesW(to.c_str());
+    DWORD attributes = ::GetFileAttributesW(target.c_str());
     if (attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_TEMPORARY))
-        ::SetFileAttributesW(to.c_str(), attributes & ~FILE_ATTRIBUTE_TEMPORARY);
+        ::SetFileAttributesW(target.c_str(), attributes & ~FILE_ATTRIBUTE_TEMPORARY);
 }
 
 void link_unnamed(handle, const fs::path&, std::error_code& ec) noexcept {
     ec = not_supported();
 }
 
-// NTFS journals its directories: a completed MoveFileExW (with
-// MOVEFILE_WRITE_THROUGH for atomic_file) is as durable as it gets, and
-// Win32 offers no directory flush.
-void sync_directory(const fs::path&, std::error_code& ec) noexcept {
+// Microsoft promises MOVEFILE_WRITE_THROUGH only for a move that copies, so
+// the rename is made durable here: FlushFileBuffers on the directory,
+// opened for writing with backup semantics, commits what NTFS journals of
+// it (the new entry). A file system or handle that cannot flush a
+// directory (FAT, some network redirectors) ends quietly: nothing more can
+// be done there. An I/O error is reported.
+void sync_directory(const fs::path& dir, std::error_code& ec) noexcept {
     ec.clear();
+    win::unique_handle h(::CreateFileW(win::os_path(dir).c_str(), GENERIC_READ | GENERIC_WRITE, share_all,
+                                       nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
+    DWORD error_code = ERROR_SUCCESS;
+    if (!h)
+        error_code = ::GetLastError();
+    else if (!::FlushFileBuffers(h.get()))
+        error_code = ::GetLastError();
+    if (error_code != ERROR_SUCCESS && !win::directory_flush_unsupported(error_code))
+        ec = win::error(error_code);
 }
+
+namespace win {
+bool directory_flush_unsupported(DWORD error) noexcept {
+    return error == ERROR_ACCESS_DENIED || error == ERROR_INVALID_FUNCTION ||
+           error == ERROR_INVALID_PARAMETER || error == ERROR_NOT_SUPPORTED;
+}
+}  // namespace win
 
 // Windows has no mode bits; of what a file's permissions are, only the
 // read-only attribute is copied. The DACL stays our owner-only one.
 void copy_permissions(const fs::path& from, handle h, std::error_code& ec) noexcept {
     ec.clear();
-    DWORD attributes = ::GetFileAttributesW(from.c_str());
+    DWORD attributes = ::GetFileAttributesW(win::os_path(from).c_str());
     if (attributes == INVALID_FILE_ATTRIBUTES) {
         DWORD error_code = ::GetLastError();
         if (!is_gone(error_code)) ec = win::error(error_code);

@@ -21,8 +21,11 @@ constexpr DWORD ace_room = sizeof(ACCESS_ALLOWED_ACE) + SECURITY_MAX_SID_SIZE;
 struct owner_only_security {
     alignas(TOKEN_USER) unsigned char user[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
     alignas(DWORD) unsigned char system[SECURITY_MAX_SID_SIZE];
-    alignas(DWORD) unsigned char file_acl[sizeof(ACL) + 2 * ace_room];
-    alignas(DWORD) unsigned char directory_acl[sizeof(ACL) + 2 * ace_room];
+    alignas(TOKEN_APPCONTAINER_INFORMATION) unsigned char package[sizeof(TOKEN_APPCONTAINER_INFORMATION) +
+                                                                  SECURITY_MAX_SID_SIZE];
+    PSID package_sid = nullptr;  // set in an AppContainer only
+    alignas(DWORD) unsigned char file_acl[sizeof(ACL) + 3 * ace_room];
+    alignas(DWORD) unsigned char directory_acl[sizeof(ACL) + 3 * ace_room];
     SECURITY_DESCRIPTOR file_descriptor;
     SECURITY_DESCRIPTOR directory_descriptor;
     SECURITY_ATTRIBUTES file_attributes;
@@ -43,16 +46,25 @@ struct owner_only_security {
         DWORD length = 0;
         if (!::GetTokenInformation(token.get(), TokenUser, user, sizeof user, &length)) return false;
         DWORD system_length = sizeof system;
-        return ::CreateWellKnownSid(WinLocalSystemSid, nullptr, system, &system_length) != 0;
+        if (!::CreateWellKnownSid(WinLocalSystemSid, nullptr, system, &system_length)) return false;
+        // Windows before 8 knows no AppContainer: the query fails, and no
+        // package SID is needed.
+        DWORD is_app_container = 0;
+        if (::GetTokenInformation(token.get(), TokenIsAppContainer, &is_app_container,
+                                  sizeof is_app_container, &length) &&
+            is_app_container != 0) {
+            if (!::GetTokenInformation(token.get(), TokenAppContainerSid, package, sizeof package, &length))
+                return false;
+            package_sid = reinterpret_cast<TOKEN_APPCONTAINER_INFORMATION*>(package)->TokenAppContainer;
+        }
+        return true;
     }
 
     bool build(unsigned char* acl_buffer, DWORD acl_size, DWORD inherit, SECURITY_DESCRIPTOR& descriptor,
                SECURITY_ATTRIBUTES& attributes) noexcept {
         auto* acl = reinterpret_cast<ACL*>(acl_buffer);
         PSID user_sid = reinterpret_cast<TOKEN_USER*>(user)->User.Sid;
-        if (!::InitializeAcl(acl, acl_size, ACL_REVISION) ||
-            !::AddAccessAllowedAceEx(acl, ACL_REVISION, inherit, FILE_ALL_ACCESS, user_sid) ||
-            !::AddAccessAllowedAceEx(acl, ACL_REVISION, inherit, FILE_ALL_ACCESS, system) ||
+        if (!build_owner_only_acl(acl, acl_size, inherit, user_sid, system, package_sid) ||
             !::InitializeSecurityDescriptor(&descriptor, SECURITY_DESCRIPTOR_REVISION) ||
             !::SetSecurityDescriptorDacl(&descriptor, TRUE, acl, FALSE) ||
             // Protected: the parent's inheritable entries (Users, Everyone
@@ -72,6 +84,15 @@ const owner_only_security& security() noexcept {
 }
 
 }  // namespace
+
+bool build_owner_only_acl(ACL* acl, DWORD size, DWORD inherit, PSID user, PSID system,
+                          PSID package) noexcept {
+    return ::InitializeAcl(acl, size, ACL_REVISION) &&
+           ::AddAccessAllowedAceEx(acl, ACL_REVISION, inherit, FILE_ALL_ACCESS, user) &&
+           ::AddAccessAllowedAceEx(acl, ACL_REVISION, inherit, FILE_ALL_ACCESS, system) &&
+           (package == nullptr ||
+            ::AddAccessAllowedAceEx(acl, ACL_REVISION, inherit, FILE_ALL_ACCESS, package));
+}
 
 SECURITY_ATTRIBUTES* owner_only(bool directory) noexcept {
     const owner_only_security& s = security();

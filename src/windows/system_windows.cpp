@@ -61,12 +61,24 @@ std::uint64_t fork_generation() noexcept {
     return 0;
 }  // no fork() on Windows
 
-// _wgetenv, not getenv: the value may hold characters outside the ANSI code
-// page, which the narrow environment would have replaced by '?'.
+// GetEnvironmentVariableW reads the process's own wide environment. Neither
+// getenv (the ANSI code page turns other characters into '?') nor msvcrt's
+// _wgetenv (in a program with a narrow main, a copy built from the narrow
+// environment, and blind to SetEnvironmentVariableW) would do.
 fs::path environment_path(const char* name) {
     std::wstring wide(name, name + std::char_traits<char>::length(name));  // our names are ASCII
-    const wchar_t* value = ::_wgetenv(wide.c_str());
-    return value != nullptr ? fs::path(value) : fs::path();
+    DWORD size = ::GetEnvironmentVariableW(wide.c_str(), nullptr, 0);      // with the NUL; 0: unset
+    std::wstring value;
+    while (size > 0) {
+        value.resize(size);
+        DWORD got = ::GetEnvironmentVariableW(wide.c_str(), value.data(), size);
+        if (got < size) {  // it fitted (0: unset or empty meanwhile)
+            value.resize(got);
+            return fs::path(std::move(value));
+        }
+        size = got;  // another thread made it longer meanwhile
+    }
+    return {};
 }
 
 std::vector<fs::path> platform_temp_directories() {
@@ -78,6 +90,15 @@ std::vector<fs::path> platform_temp_directories() {
     dirs.emplace_back(L"C:\\TEMP");
     dirs.emplace_back(L"C:\\TMP");
     return dirs;
+}
+
+fs::path::string_type native_name(std::string utf8) {
+    if (utf8.empty()) return {};
+    const int size = static_cast<int>(utf8.size());  // names are far below 2 GiB
+    const int n = ::MultiByteToWideChar(CP_UTF8, 0, utf8.data(), size, nullptr, 0);
+    std::wstring wide(static_cast<std::size_t>(n), L'\0');
+    ::MultiByteToWideChar(CP_UTF8, 0, utf8.data(), size, wide.data(), n);
+    return wide;
 }
 
 // '\\' as well as '/', since both separate; ':' too, since "name:stream"

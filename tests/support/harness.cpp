@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <csignal>
+
 #ifndef _WIN32
 #include <dirent.h>
 #include <fcntl.h>
@@ -31,6 +33,10 @@
 #ifdef __linux__
 #include <sched.h>
 #include <sys/mount.h>
+#endif
+
+#if TEMPFILE_TEST_COVERAGE
+extern "C" void __gcov_dump(void);
 #endif
 
 namespace tempfile_test {
@@ -201,13 +207,53 @@ fs::path path_with_nul(const fs::path& before, const fs::path& after) {
     return fs::path(joined);
 }
 
+void flush_coverage() noexcept {
+#if TEMPFILE_TEST_COVERAGE
+#if defined(__linux__)
+    // A run_as_nobody child kept root as its saved user ID for this: the
+    // coverage files belong to whoever built the suite.
+    if (::geteuid() != 0) (void)::seteuid(0);
+#endif
+    __gcov_dump();
+#endif
+}
+
 #ifndef _WIN32
+#if TEMPFILE_TEST_COVERAGE
+namespace {
+// Writes the coverage data, then dies of the signal as SIG_DFL would have.
+// Not async-signal-safe (gcov writes files), which is acceptable here: the
+// tests raise these signals from ordinary code, never inside malloc.
+extern "C" void flush_coverage_then_die(int signo) {
+    flush_coverage();
+    ::signal(signo, SIG_DFL);
+    sigset_t just_this;
+    sigemptyset(&just_this);
+    sigaddset(&just_this, signo);
+    ::sigprocmask(SIG_UNBLOCK, &just_this, nullptr);
+    ::raise(signo);
+}
+
+void install_coverage_flush() {
+    for (int signo : {SIGINT, SIGTERM, SIGHUP}) {
+        struct sigaction action {};
+        action.sa_handler = flush_coverage_then_die;
+        sigemptyset(&action.sa_mask);
+        ::sigaction(signo, &action, nullptr);
+    }
+}
+}  // namespace
+#endif
+
 int run_in_child(const std::function<int()>& body) {
     std::cout.flush();
     std::cerr.flush();
     pid_t pid = fork();
     if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
     if (pid == 0) {
+#if TEMPFILE_TEST_COVERAGE
+        install_coverage_flush();
+#endif
         int code = 99;
         try {
             code = body();
@@ -215,6 +261,7 @@ int run_in_child(const std::function<int()>& body) {
             std::fprintf(stderr, "child: %s\n", e.what());
         } catch (...) {
         }
+        flush_coverage();
         std::_Exit(code);
     }
     int status = 0;
@@ -228,7 +275,15 @@ int run_in_child(const std::function<int()>& body) {
 int run_as_nobody(const std::function<int()>& body) {
     return run_in_child([&] {
         if (setgroups(0, nullptr) != 0 && getuid() == 0) return 97;
+#if TEMPFILE_TEST_COVERAGE && defined(__linux__)
+        // Real and effective user 65534, as below, but root stays the saved
+        // user ID, so that flush_coverage() can write the coverage data
+        // (root-owned files) as the child ends. Permission checks use the
+        // effective (file system) user ID, so the test sees what nobody sees.
+        if (setgid(65534) != 0 || setresuid(65534, 65534, 0) != 0) return 98;
+#else
         if (setgid(65534) != 0 || setuid(65534) != 0) return 98;
+#endif
         return body();
     });
 }

@@ -29,12 +29,23 @@ std::string read_text(const fs::path& path);
 /// only up to the NUL, and so act on another one.
 fs::path path_with_nul(const fs::path& before, const fs::path& after = "/elsewhere");
 
+/// In a coverage build (TEMPFILE_TEST_COVERAGE), writes this process's
+/// coverage data now: a process that dies of a signal or leaves through
+/// _Exit writes none. Otherwise does nothing.
+void flush_coverage() noexcept;
+
 #ifndef _WIN32
 /// Runs `body` in a fork()ed child and returns its exit status (0..255), or
 /// 128+N if the child died from signal N. The child's exceptions count as 99.
+/// In a coverage build the child writes its coverage data before it ends:
+/// before _Exit, and, for SIGINT, SIGTERM and SIGHUP, from a handler
+/// installed first, which enable_signal_cleanup()'s handler calls after its
+/// cleanup and which then dies of the signal as the default action would.
 int run_in_child(const std::function<int()>& body);
 /// As run_in_child, but the child first drops to uid/gid 65534 (nobody), so
-/// that permission checks hold even when the suite runs as root.
+/// that permission checks hold even when the suite runs as root. (Linux
+/// coverage builds keep root as the saved user ID, and use it only to write
+/// the coverage data as the child ends.)
 int run_as_nobody(const std::function<int()>& body);
 /// A fresh directory inside test_dir() owned by 65534, mode 0700, for
 /// run_as_nobody bodies to work in.
