@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # sandbox.sh [--nobody] [--rw DIR]... -- COMMAND [ARGS...]
 # Runs COMMAND where it cannot damage the machine: in a private mount
-# namespace where every file system is read-only except a fresh tmpfs on
-# /tmp and each DIR given with --rw; with --nobody, as uid/gid 65534 too.
+# namespace where every file system is read-only (/tmp too) except each DIR
+# given with --rw; with --nobody, as uid/gid 65534 too.
 # For what deletes, chmods or races on purpose (the fuzzers). Needs root.
 # Exit status: COMMAND's.
 set -euo pipefail
@@ -21,22 +21,14 @@ done
 export SANDBOX_NOBODY=$nobody SANDBOX_RW="${rw[*]:-}"
 exec unshare --mount --propagation private --fork -- bash -c '
   set -e
-  hold=/mnt  # the new /tmp is assembled here (in this namespace only), then moved over /tmp
-  mount -n -t tmpfs -o mode=1777,size=1g sandbox-tmp "$hold"
-  for d in $SANDBOX_RW; do
-    case $d in
-      /tmp/*) mkdir -p "$hold/${d#/tmp/}"; mount -n --bind "$d" "$hold/${d#/tmp/}" ;;
-      *) mount -n --bind "$d" "$d" ;;
-    esac
-  done
+  for d in $SANDBOX_RW; do mount -n --bind "$d" "$d"; done
   # every other mount read-only; proc, sys and dev stay as they are
   awk "{print \$2}" /proc/self/mounts | sort -u | while read -r m; do
-    case $m in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*|$hold|$hold/*) continue ;; esac
+    case $m in /proc|/proc/*|/sys|/sys/*|/dev|/dev/pts|/dev/mqueue) continue ;; esac
     skip=0; for d in $SANDBOX_RW; do [ "$m" = "$d" ] && skip=1; done
     [ $skip = 1 ] && continue
     mount -n -o remount,bind,ro "$m" 2>/dev/null || true
   done
-  mount -n --move "$hold" /tmp
   if [ "$SANDBOX_NOBODY" = 1 ]; then exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; fi
   exec "$@"
 ' sandbox "$@"

@@ -106,7 +106,9 @@ ctest_exclude='^TempfileRun' run_suite clang-tsan -DCMAKE_BUILD_TYPE=RelWithDebI
   -DTEMPFILE_BUILD_EXAMPLES=OFF
 # Coverage: plain GCC, Linux paths, so the strace syscall budgets run here.
 if selected gcc-coverage; then find "$out/gcc-coverage" -name '*.gcda' -delete 2>/dev/null; fi
-run_suite gcc-coverage -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_STANDARD=17 -DTEMPFILE_COVERAGE=ON
+# (-fprofile-update=atomic: threads in the tests would otherwise corrupt counters.)
+run_suite gcc-coverage -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_STANDARD=17 -DTEMPFILE_COVERAGE=ON \
+  -DCMAKE_CXX_FLAGS=-fprofile-update=atomic
 show_log=1 run_check fault-matrix "$out/gcc-coverage/tests/fault/fault_matrix"
 show_log=1 run_check coverage scripts/coverage.sh "$out/gcc-coverage"
 for kind in static shared; do

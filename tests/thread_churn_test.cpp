@@ -66,7 +66,7 @@ std::string churn_once(const fs::path& dir, int thread, int round) {
     }
     {
         tempfile::spooled_temporary_file s(8);
-        s.write(tag + tag);  // past max_size: rolls over
+        s.write(std::string(16, 's') + tag);  // past max_size: rolls over
         if (!s.rolled_over()) return "spooled_temporary_file did not roll over";
     }
     {

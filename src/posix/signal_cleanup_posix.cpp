@@ -76,7 +76,7 @@ bool is_dot_or_dot_dot(const char* n) noexcept {
 
 void copy_name(char* out, const char* in) noexcept {
     std::size_t i = 0;
-    for (; in[i] != '\0' && i < 255; ++i) out[i] = in[i];
+    for (; i < 255 && in[i] != '\0'; ++i) out[i] = in[i];
     out[i] = '\0';
 }
 
