@@ -6,9 +6,11 @@
 #            C++20 with ASan+UBSan; clang with TSan (without the tempfile-run
 #            tests); GCC with coverage (plain, so the syscall budgets run), which
 #            also builds the fault matrix;
-#   checks   consumers (static, shared), the fault matrix, the gcovr report,
-#            the fuzzers (libFuzzer, a fixed time each), clang-format,
-#            clang-tidy, cppcheck, the SPDX lines;
+#   checks   the fault matrix, the gcovr report, the consumer projects
+#            (static, shared), the .deb packages (scripts/check-deb.sh), the
+#            Doxygen reference (scripts/check-docs.sh), the fuzzers
+#            (libFuzzer, a fixed time each), clang-format, the SPDX lines,
+#            clang-tidy, cppcheck;
 #   windows  the Windows suite under Wine (scripts/extra-suites.sh).
 # Installs what it needs with apt-get (scripts/ensure-packages.sh).
 # Environment: JOBS (default nproc); TEST_BUILD_ROOT (default build/test);
@@ -119,6 +121,8 @@ show_log=1 run_check coverage scripts/coverage.sh "$out/gcc-coverage"
 for kind in static shared; do
   run_check "consumers-$kind" scripts/check-consumers.sh "$kind" "$out/consumers-$kind"
 done
+run_check deb scripts/check-deb.sh "$out/deb"
+run_check docs scripts/check-docs.sh "$out/docs"
 FUZZ_SECONDS=${FUZZ_SECONDS:-15} show_log=1 run_check fuzz scripts/fuzz.sh "$out/fuzz"
 run_check lint-format scripts/lint.sh format
 run_check lint-spdx scripts/lint.sh spdx

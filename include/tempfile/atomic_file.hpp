@@ -29,8 +29,13 @@ public:
     explicit atomic_file(const fs::path& target);
     /// Never throws: on failure sets ec and returns an empty owner (!is_open()).
     static atomic_file create(const fs::path& target, std::error_code& ec);
+    /// Takes over `other`'s temporary and target; `other` is left empty
+    /// (!is_open()): its end deletes nothing and its commit() fails with EBADF.
     atomic_file(atomic_file&& other) noexcept;
+    /// Abandons what this object owned, as its destructor would (the
+    /// temporary deleted, its target untouched), then takes `other`'s.
     atomic_file& operator=(atomic_file&& other) noexcept;
+    /// Without a commit(): deletes the temporary, leaves target as it was. Silent.
     ~atomic_file() override;
 
     /// Flushes the stream, syncs the data (fdatasync; macOS F_FULLFSYNC;

@@ -44,6 +44,9 @@ public:
     /// Adopts `handle` (closed by this object from now on). `text`: the
     /// stream translates "\n" to the platform's newline (only Windows has one).
     explicit file(native_handle_type handle, bool text = false) noexcept;
+    /// Takes `other`'s handle and stream (streams already handed out stay
+    /// valid and now belong to this object); `other` is left empty
+    /// (!is_open()) and closes nothing.
     file(file&& other) noexcept;
     /// Closes what this object owned (the stream flushed, errors ignored; as
     /// in the destructor, after_close() is not called: an owner that deletes
@@ -58,6 +61,7 @@ public:
     std::size_t read(void* buf, std::size_t n);
     /// Writes all n bytes (partial writes and EINTR are retried).
     void write(const void* buf, std::size_t n);
+    /// Writes all of `bytes`, as write(bytes.data(), bytes.size()).
     void write(std::string_view bytes);
     /// Everything from the position to the end of the file; the position
     /// ends at the end.
@@ -103,6 +107,8 @@ protected:
     virtual void after_close() {}
     /// Hands the stream's buffered state to the OS (see the class comment).
     void settle_stream() const;
+    /// Whether this file was opened in text mode (newline translation in the
+    /// stream, Windows only), so that an owner can reopen or roll over alike.
     bool text_mode() const noexcept {
         return text_;
     }

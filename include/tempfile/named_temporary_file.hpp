@@ -46,6 +46,8 @@ public:
     explicit named_temporary_file(const named_file_options& options = {});
     /// Never throws: on failure sets ec and returns an empty owner.
     static named_temporary_file create(const named_file_options& options, std::error_code& ec);
+    /// Takes over `other`'s file, name and duty to delete; `other` is left
+    /// empty (!is_open(), empty path()) and deletes nothing.
     named_temporary_file(named_temporary_file&& other) noexcept;
     /// Deletes what this object owned (as its destructor would), then takes `other`'s.
     named_temporary_file& operator=(named_temporary_file&& other) noexcept;
@@ -66,14 +68,20 @@ public:
     /// without REPLACE_EXISTING). The file stays open.
     /// Throws std::filesystem::filesystem_error with path() and target.
     void persist(const fs::path& target, bool overwrite = true);
+    /// As above; never throws: on failure sets ec, and the file keeps its
+    /// name and is still deleted for you.
     void persist(const fs::path& target, bool overwrite, std::error_code& ec);
     /// Closes and deletes now, whatever keep says; a file already gone is
     /// not an error. Afterwards this object owns nothing (path() stays).
     /// Throws std::filesystem::filesystem_error naming path().
     void remove();
+    /// As above; never throws: sets ec if the deletion failed, else to what
+    /// the close reported. The handle is closed and the deletion tried all the
+    /// same, and this object no longer owns the file.
     void remove(std::error_code& ec);
 
 protected:
+    /// Deletes the file when delete_on_close is set and it was not kept.
     void after_close() override;
 
 private:

@@ -23,9 +23,9 @@ namespace fs = std::filesystem;
 /// Every member has a default member initializer, so that C++20 designated
 /// initializers that name only some members draw no -Wmissing-field-initializers.
 struct name_options {
-    std::string prefix = "tmp";
-    std::string suffix{};
-    fs::path dir{};  ///< empty: gettempdir(). Relative: made absolute first.
+    std::string prefix = "tmp";  ///< before the random part; no path separator, no NUL
+    std::string suffix{};        ///< after the random part (an extension such as ".csv"); same rule
+    fs::path dir{};              ///< empty: gettempdir(). Relative: made absolute first.
 };
 
 // ---- the temporary directory -------------------------------------------
@@ -35,7 +35,7 @@ struct name_options {
 /// The set_tempdir() override if any; else the first usable of $TMPDIR,
 /// $TEMP, $TMP, then the platform's list (POSIX /tmp, /var/tmp, /usr/tmp;
 /// macOS the per-user confstr(_CS_DARWIN_USER_TEMP_DIR) first; Windows
-/// GetTempPath2W, %SYSTEMROOT%\Temp, C:\TEMP, C:\TMP), then the working
+/// GetTempPath2W, `%SYSTEMROOT%\Temp`, `C:\TEMP`, `C:\TMP`), then the working
 /// directory. Usable means a probe file could be created exclusively,
 /// written and removed there; the probe leaves nothing behind.
 /// Cached after the first success (thread-safe). Throws
@@ -52,8 +52,10 @@ TEMPFILE_API std::string gettempprefix();
 
 // ---- low level: the caller owns what is made ----------------------------
 
+/// What mkstemp() made: the open file and its name. Nothing deletes it for
+/// you: destroying this closes `handle` and leaves the file where it is.
 struct created_file {
-    file handle;
+    file handle;    ///< open for reading and writing, at position 0
     fs::path path;  ///< absolute
 };
 
@@ -74,11 +76,18 @@ TEMPFILE_API created_file mkstemp(const name_options& options, bool text, std::e
 /// umask (Windows: an owner-only DACL). Same retries and errors as mkstemp.
 /// Never deleted for you; returns the absolute path.
 TEMPFILE_API fs::path mkdtemp(const name_options& options = {});
+/// As above; never throws: on failure (a bad prefix or suffix included, as
+/// std::errc::invalid_argument) sets ec, creates nothing and returns an empty path.
 TEMPFILE_API fs::path mkdtemp(const name_options& options, std::error_code& ec);
 
 /// Returns a name that did not exist when checked, and creates nothing.
 /// Another process can take the name before you use it: use mkstemp.
+/// Throws std::invalid_argument for a bad prefix or suffix, and
+/// std::filesystem::filesystem_error (dir in path1) when every name tried
+/// was taken (EEXIST) or a name could not be looked up (EACCES, ...). A
+/// missing dir is no error, as in Python.
 [[deprecated("race-prone: use mkstemp")]] TEMPFILE_API fs::path mktemp(const name_options& options = {});
+/// As above; never throws: on failure sets ec and returns an empty path.
 [[deprecated("race-prone: use mkstemp")]] TEMPFILE_API fs::path mktemp(const name_options& options,
                                                                        std::error_code& ec);
 

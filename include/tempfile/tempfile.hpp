@@ -10,3 +10,4 @@
 #include <tempfile/spooled_temporary_file.hpp>
 #include <tempfile/temporary_directory.hpp>
 #include <tempfile/temporary_file.hpp>
+#include <tempfile/version.hpp>

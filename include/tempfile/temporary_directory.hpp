@@ -36,6 +36,8 @@ public:
     explicit temporary_directory(const directory_options& options = {});
     /// Never throws: on failure sets ec and returns an empty owner (empty path()).
     static temporary_directory create(const directory_options& options, std::error_code& ec);
+    /// Takes over `other`'s directory and duty to remove it; `other` is left
+    /// empty (empty path()) and removes nothing.
     temporary_directory(temporary_directory&& other) noexcept;
     /// Cleans up what this object owned (silently), then takes `other`'s.
     temporary_directory& operator=(temporary_directory&& other) noexcept;
@@ -54,6 +56,9 @@ public:
     /// is not an error. Throws std::filesystem::filesystem_error naming the
     /// first entry that could not be removed, unless ignore_cleanup_errors.
     void cleanup();
+    /// As above; never throws: sets ec (unless ignore_cleanup_errors) when
+    /// something could not be removed. This object then still owns the
+    /// directory, so a later cleanup() or its end tries again.
     void cleanup(std::error_code& ec) noexcept;
     /// Disarms removal for good (cleanup() then does nothing) and returns the path.
     fs::path keep();

@@ -27,11 +27,16 @@ namespace tempfile {
 /// path1) or std::invalid_argument (a bad prefix or suffix).
 class TEMPFILE_API temporary_file : public file {
 public:
+    /// Creates the file (see the class comment). `text`: newline translation
+    /// in the stream where the platform has one (Windows).
     explicit temporary_file(const name_options& options = {}, bool text = false);
     /// Never throws: on failure sets ec and returns an empty owner (!is_open()).
     static temporary_file create(const name_options& options, std::error_code& ec);
+    /// As above, with `text` as in the constructor.
     static temporary_file create(const name_options& options, bool text, std::error_code& ec);
+    /// Takes over `other`'s file; `other` is left empty (!is_open()).
     temporary_file(temporary_file&&) noexcept = default;
+    /// Closes what this object owned (the file vanishes), then takes `other`'s.
     temporary_file& operator=(temporary_file&&) noexcept = default;
 
     /// Gives the file a name, atomically: linkat(AT_EMPTY_PATH) of an
@@ -42,6 +47,7 @@ public:
     /// EBADF when closed or empty.
     /// Throws std::filesystem::filesystem_error with target in path1.
     void persist(const fs::path& target);
+    /// As above; never throws: on failure sets ec, and the file stays unnamed.
     void persist(const fs::path& target, std::error_code& ec);
 
 private:

@@ -20,6 +20,9 @@ int main() {
         if (!std::filesystem::exists(file_path)) return 1;
     }
     if (std::filesystem::exists(dir_path) || std::filesystem::exists(file_path)) return 2;
-    std::cout << "consumer ok: " << tempfile::gettempdir().string() << "\n";
+    // The library linked at run time is the one whose headers we compiled with.
+    if (tempfile::version() != TEMPFILE_VERSION_STRING) return 3;
+    std::cout << "consumer ok: tempfile " << tempfile::version() << ", " << tempfile::gettempdir().string()
+              << "\n";
     return 0;
 }
