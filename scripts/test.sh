@@ -113,9 +113,11 @@ ctest_exclude='TempfileRun|^RemoveTreeLimits\.' run_suite clang-tsan -DCMAKE_BUI
   -DTEMPFILE_BUILD_EXAMPLES=OFF
 # Coverage: plain GCC, Linux paths, so the strace syscall budgets run here.
 if selected gcc-coverage; then find "$out/gcc-coverage" -name '*.gcda' -delete 2>/dev/null; fi
-# (-fprofile-update=atomic: threads in the tests would otherwise corrupt counters.)
+# (-fprofile-update=atomic: threads in the tests would otherwise corrupt
+# counters; --coverage at every link: an executable of ours that is not
+# instrumented itself still links the instrumented library.)
 ctest_exclude=$churn run_suite gcc-coverage -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_STANDARD=17 -DTEMPFILE_COVERAGE=ON \
-  -DCMAKE_CXX_FLAGS=-fprofile-update=atomic
+  -DCMAKE_CXX_FLAGS=-fprofile-update=atomic -DCMAKE_EXE_LINKER_FLAGS=--coverage -DCMAKE_SHARED_LINKER_FLAGS=--coverage
 show_log=1 run_check fault-matrix "$out/gcc-coverage/tests/fault/fault_matrix"
 show_log=1 run_check coverage scripts/coverage.sh "$out/gcc-coverage"
 for kind in static shared; do
