@@ -10,8 +10,8 @@
 set -euo pipefail
 build=${1:?usage: coverage.sh BUILD}
 root=$(cd "$(dirname "$0")/.." && pwd)
-min_lines=${COVERAGE_MIN_LINES:-75}
-min_branches=${COVERAGE_MIN_BRANCHES:-45}
+min_lines=${COVERAGE_MIN_LINES:-78}
+min_branches=${COVERAGE_MIN_BRANCHES:-60}
 report=$build/coverage.txt
 gcovr --root "$root" --object-directory "$build" \
   --filter "$root/src/" --filter "$root/include/" --filter "$root/tools/" \
