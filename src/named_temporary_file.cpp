@@ -68,6 +68,13 @@ named_temporary_file named_temporary_file::create(const named_file_options& opti
         result = named_temporary_file{empty_owner{}};  // deletes whatever was made
         ec = detail::out_of_memory();
     }
+    if (ec || !options.lock) return result;
+    result.take_lock(!options.delete_on_close || options.keep, ec);
+    if (ec) {
+        std::error_code ignored;
+        result.remove(ignored);  // options.keep or not: a failed creation leaves nothing
+        return named_temporary_file{empty_owner{}};
+    }
     return result;
 }
 
@@ -77,7 +84,9 @@ named_temporary_file::named_temporary_file(named_temporary_file&& other) noexcep
       armed_(std::exchange(other.armed_, false)),
       delete_on_close_(other.delete_on_close_),
       generation_(other.generation_),
-      registration_(std::exchange(other.registration_, nullptr)) {
+      registration_(std::exchange(other.registration_, nullptr)),
+      locked_(std::exchange(other.locked_, false)),
+      lock_(std::exchange(other.lock_, invalid_handle())) {
     other.path_.clear();
 }
 
@@ -91,6 +100,8 @@ named_temporary_file& named_temporary_file::operator=(named_temporary_file&& oth
     delete_on_close_ = other.delete_on_close_;
     generation_ = other.generation_;
     registration_ = std::exchange(other.registration_, nullptr);
+    locked_ = std::exchange(other.locked_, false);
+    lock_ = std::exchange(other.lock_, invalid_handle());
     return *this;
 }
 
@@ -111,6 +122,25 @@ void named_temporary_file::destroy() noexcept {
         delete_now(ignored);
     }
     detail::unregister_owned(registration_);
+    close_lock_handle();  // a fork()ed child closes its copy only: the parent's lock stays
+}
+
+// options.lock: the mark that tells reapers this file's owner lives.
+void named_temporary_file::take_lock(bool outlive, std::error_code& ec) noexcept {
+    lock_ = os::lock_file(native_handle(), outlive, ec);
+    locked_ = !ec;
+}
+
+// keep(), persist(): what stays is no longer a temporary.
+void named_temporary_file::drop_lock() noexcept {
+    if (!locked_) return;
+    os::unlock(lock_, native_handle());
+    lock_ = invalid_handle();
+    locked_ = false;
+}
+
+void named_temporary_file::close_lock_handle() noexcept {
+    if (lock_ != invalid_handle()) (void)os::close(std::exchange(lock_, invalid_handle()));
 }
 
 void named_temporary_file::after_close() {
@@ -126,10 +156,12 @@ void named_temporary_file::after_close() {
 }
 
 void named_temporary_file::delete_now(std::error_code& ec) noexcept {
+    if (os::lock_blocks_removal()) close_lock_handle();
     os::remove_file(path_, ec);  // already gone is not an error
     if (ec) return;              // still armed: the owner's end tries again
     armed_ = false;
     detail::unregister_owned(registration_);
+    close_lock_handle();
 }
 
 const fs::path& named_temporary_file::path() const noexcept {
@@ -154,6 +186,7 @@ fs::path named_temporary_file::keep() {
     }
     armed_ = false;
     detail::unregister_owned(registration_);
+    drop_lock();
     return path_;
 }
 
@@ -199,8 +232,17 @@ void named_temporary_file::persist(const fs::path& target, bool overwrite, std::
             if (ec) return;
         }
     }
+    // The lock goes first (Windows: its handle would forbid the rename); a
+    // file that stays a temporary after all gets it back.
+    const bool was_locked = locked_;
+    const bool outlive = lock_ != invalid_handle();
+    drop_lock();
     os::rename(path_, absolute, overwrite, false, ec);
-    if (ec) return;
+    if (ec) {
+        std::error_code ignored;
+        if (was_locked) take_lock(outlive, ignored);
+        return;
+    }
     path_ = std::move(absolute);
     armed_ = false;
     detail::unregister_owned(registration_);
@@ -224,6 +266,7 @@ void named_temporary_file::remove(std::error_code& ec) {
     }
     // A failed write matters to whoever would read the file, and it is being deleted.
     if (close_error == write_error()) close_error.clear();
+    if (os::lock_blocks_removal()) close_lock_handle();
     if (!path_.empty()) os::remove_file(path_, ec);  // already gone (a second remove()) is fine
     if (ec) {
         // Still there (Windows: held open by another process): still owned,
@@ -232,6 +275,7 @@ void named_temporary_file::remove(std::error_code& ec) {
         return;
     }
     detail::unregister_owned(registration_);
+    close_lock_handle();
     ec = close_error;
 }
 

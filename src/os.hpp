@@ -6,6 +6,7 @@
 // the OS's own errno / GetLastError (system_category), never a guess.
 #include <tempfile/file.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -104,6 +105,97 @@ void sync_directory(const fs::path& dir, std::error_code& ec) noexcept;
 /// and a setuid bit carried over to it would hand that owner's rights to the
 /// new content. A missing `from` leaves h as it is, without error.
 void copy_permissions(const fs::path& from, handle h, std::error_code& ec) noexcept;
+
+// ---- orphans: an owner's lock (lock_posix.cpp, lock_windows.cpp) ------------
+
+/// Marks the open file `h` (from create_exclusive) as a live owner's, so
+/// that reap_orphans and systemd-tmpfiles leave it alone, and returns the
+/// handle the owner keeps to hold that mark, if it needs one.
+/// POSIX: flock(LOCK_SH|LOCK_NB) on h's open file description, which the
+/// kernel drops when the last descriptor on it closes, at any exit.
+/// Windows: h itself marks the file (its read/write access is what the
+/// reaper's probe yields to), as long as it is open.
+/// `outlive`: the mark must stay after h is closed (close() with
+/// delete_on_close = false, or options.keep), so a second handle is
+/// returned: POSIX a dup of h (F_DUPFD_CLOEXEC, one open file description,
+/// one lock); Windows ReOpenFile(FILE_READ_DATA, share read|write, no
+/// FILE_SHARE_DELETE), which also keeps anyone from deleting or renaming
+/// the file while it is open: the owner closes it before it does either.
+/// Without `outlive` returns file::invalid_handle() on success.
+/// A POSIX lock already held exclusively (a reaper removing the file right
+/// now) fails with errc::resource_unavailable_try_again, never waits.
+handle lock_file(handle h, bool outlive, std::error_code& ec) noexcept;
+
+/// The same mark for the directory `path`, just made by make_directory:
+/// POSIX an open(O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC) handle with
+/// flock(LOCK_SH|LOCK_NB) on it; Windows a handle with FILE_LIST_DIRECTORY
+/// access and share read|write but not delete, so that nobody (the owner
+/// included: it closes this handle first) can delete or rename the
+/// directory while it is open. Returns the handle, which the owner closes
+/// at its end (after removing the directory), or invalid_handle() on failure.
+handle lock_directory(const fs::path& path, std::error_code& ec) noexcept;
+
+/// Whether the mark keeps the owner itself from deleting, renaming or
+/// removing what it marked (Windows: the handle without FILE_SHARE_DELETE),
+/// so that the owner closes the mark's handle first. POSIX: false, and the
+/// owner closes it after the removal succeeded.
+bool lock_blocks_removal() noexcept;
+
+/// Takes the mark away for good (keep(), persist()): POSIX flock(LOCK_UN)
+/// on `lock`, else on `h` (so that a copy of the descriptor inherited by a
+/// fork()ed child does not keep it either), then closes `lock`; Windows
+/// closes `lock`. Either handle may be invalid_handle(). Never fails.
+void unlock(handle lock, handle h) noexcept;
+
+// ---- orphans: what the reaper asks of the OS (reap_posix.cpp, reap_windows.cpp)
+
+/// One directory entry as the reaper sees it, never following a link.
+struct entry_status {
+    enum class kind { file, directory, other };
+    kind type = kind::other;         ///< other: a symbolic link (junction), FIFO, socket, device
+    bool owned = false;              ///< the calling user's (POSIX: st_uid is the effective uid;
+                                     ///< Windows: the owner SID is the token's user or default owner)
+    std::chrono::nanoseconds age{};  ///< now less the modification time; negative in the future
+    std::uint64_t identity[3] = {};  ///< device and inode; Windows: volume and 128-bit file ID
+};
+
+/// Opens `dir` (following a link there, as the caller named it) as the
+/// handle the reaper works relative to. invalid_handle() with ec on failure.
+handle open_directory(const fs::path& dir, std::error_code& ec) noexcept;
+
+/// The names in the open directory `dir`, "." and ".." left out.
+/// Throws std::bad_alloc only.
+std::vector<fs::path::string_type> list_names(handle dir, std::error_code& ec);
+
+/// lstat of `name` in `dir` (fstatat(AT_SYMLINK_NOFOLLOW); Windows a
+/// handle-relative open of the entry itself, FILE_OPEN_REPARSE_POINT).
+/// False without error when the entry is gone.
+bool status_at(handle dir, const fs::path::string_type& name, entry_status& out,
+               std::error_code& ec) noexcept;
+
+/// What lock_exclusive_at found.
+enum class lock_state { taken, busy, gone };
+
+/// Opens `name` in `dir` as a `type` (never following a link: O_NOFOLLOW,
+/// O_DIRECTORY for a directory, O_NONBLOCK so that a FIFO swapped in cannot
+/// block) and takes an exclusive lock without waiting: POSIX
+/// flock(LOCK_EX|LOCK_NB); Windows DELETE access with share read|delete
+/// only, refused while any handle without FILE_SHARE_DELETE, or with write
+/// access, is open on it. taken: the returned handle holds the lock, and
+/// `locked` says what it opened; busy: a live owner holds its mark; gone:
+/// vanished, or no longer a `type`. invalid_handle() unless taken.
+handle lock_exclusive_at(handle dir, const fs::path::string_type& name, entry_status::kind type,
+                         lock_state& state, entry_status& locked, std::error_code& ec) noexcept;
+
+/// Removes the entry `name` of `dir`, locked by lock_exclusive_at through
+/// `locked` and checked to be what the name leads to: a file with unlinkat
+/// (Windows: deleted through `locked`), a directory through the hardened
+/// tree removal relative to `dir` (Windows: by its path `shown`, with
+/// `locked` still open). Returns the entries removed; on failure sets ec
+/// and `failed` to the entry that could not go. A vanished entry is no error.
+std::uintmax_t remove_locked_at(handle dir, const fs::path::string_type& name, handle locked,
+                                entry_status::kind type, const fs::path& shown, std::error_code& ec,
+                                fs::path& failed) noexcept;
 
 // ---- I/O on an open handle -------------------------------------------------
 

@@ -40,6 +40,13 @@ temporary_directory temporary_directory::create(const directory_options& options
         result = temporary_directory{empty_owner{}};  // removes whatever was made
         ec = detail::out_of_memory();
     }
+    if (ec || !options.lock) return result;
+    result.lock_ = os::lock_directory(result.path_, ec);
+    if (ec) {
+        std::error_code ignored;
+        result.cleanup(ignored);  // options.keep or not: a failed creation leaves nothing
+        return temporary_directory{empty_owner{}};
+    }
     return result;
 }
 
@@ -49,7 +56,8 @@ temporary_directory::temporary_directory(temporary_directory&& other) noexcept
       remove_at_end_(std::exchange(other.remove_at_end_, false)),
       ignore_cleanup_errors_(other.ignore_cleanup_errors_),
       generation_(other.generation_),
-      registration_(std::exchange(other.registration_, nullptr)) {
+      registration_(std::exchange(other.registration_, nullptr)),
+      lock_(std::exchange(other.lock_, file::invalid_handle())) {
     other.path_.clear();
 }
 
@@ -63,6 +71,7 @@ temporary_directory& temporary_directory::operator=(temporary_directory&& other)
     ignore_cleanup_errors_ = other.ignore_cleanup_errors_;
     generation_ = other.generation_;
     registration_ = std::exchange(other.registration_, nullptr);
+    lock_ = std::exchange(other.lock_, file::invalid_handle());
     return *this;
 }
 
@@ -78,6 +87,11 @@ void temporary_directory::destroy() noexcept {
         cleanup(ignored);
     }
     detail::unregister_owned(registration_);
+    close_lock_handle();  // a fork()ed child closes its copy only: the parent's lock stays
+}
+
+void temporary_directory::close_lock_handle() noexcept {
+    if (lock_ != file::invalid_handle()) (void)os::close(std::exchange(lock_, file::invalid_handle()));
 }
 
 const fs::path& temporary_directory::path() const noexcept {
@@ -103,7 +117,11 @@ void temporary_directory::cleanup(std::error_code& ec) noexcept {
 
 void temporary_directory::cleanup(std::error_code& ec, fs::path* failed) noexcept {
     ec.clear();
-    if (!owned_) return;                 // kept, cleaned already, or empty: nothing to do, not an error
+    if (!owned_) return;  // kept, cleaned already, or empty: nothing to do, not an error
+    // Where the lock would forbid our own removal (Windows), it goes first;
+    // elsewhere only once the directory is gone, so that a reaper never
+    // meets it unlocked while it still exists.
+    if (os::lock_blocks_removal()) close_lock_handle();
     os::remove_tree(path_, ec, failed);  // a tree already removed by someone else is not an error
     if (ec) {
         // Something is left: still owned, so the next cleanup() or the
@@ -113,12 +131,15 @@ void temporary_directory::cleanup(std::error_code& ec, fs::path* failed) noexcep
     }
     owned_ = false;
     detail::unregister_owned(registration_);
+    close_lock_handle();
 }
 
 fs::path temporary_directory::keep() {
     owned_ = false;
     remove_at_end_ = false;
     detail::unregister_owned(registration_);
+    if (lock_ != file::invalid_handle())
+        os::unlock(std::exchange(lock_, file::invalid_handle()), file::invalid_handle());
     return path_;
 }
 

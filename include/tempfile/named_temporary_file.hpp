@@ -24,6 +24,16 @@ struct named_file_options {
     bool keep = false;            ///< Python's delete=False: never deleted for you
     bool delete_on_close = true;  ///< false: close() keeps the file, the owner's end deletes it
     bool text = false;            ///< newline translation where the platform has one
+    /// Mark the file as a live owner's until the owner's end, also after
+    /// close() with delete_on_close = false, so that reap_orphans() (and
+    /// anything that honours the same lock) never takes it: POSIX
+    /// flock(LOCK_SH) on the file's open file description, which the kernel
+    /// drops at any exit, SIGKILL included; Windows an open handle (one
+    /// without FILE_SHARE_DELETE when the file must outlive close()), so
+    /// nobody deletes or renames it meanwhile. keep() and persist() take
+    /// the mark away. Costs one flock (POSIX; with delete_on_close = false
+    /// or keep also a dup, and a close at the end). See reap.hpp.
+    bool lock = false;
 };
 
 /// Python 3.12's NamedTemporaryFile, made as mkstemp makes files (0600,
@@ -58,7 +68,9 @@ public:
     /// Absolute; still valid after close(). Empty for an empty owner.
     const fs::path& path() const noexcept;
     /// Disarms deletion (the file stays open) and returns the path (empty for
-    /// an empty owner). Cannot fail on POSIX; on Windows, where the file was
+    /// an empty owner). Takes away the lock of options.lock: what is kept is
+    /// no longer a temporary, though it keeps its temporary name, which a
+    /// reaper takes once it is older than its min_age. Cannot fail on POSIX; on Windows, where the file was
     /// opened delete-on-close, throws std::filesystem::filesystem_error naming
     /// path() if that flag cannot be cleared (the file may then still go at close).
     fs::path keep();
@@ -70,7 +82,8 @@ public:
     /// (see file::close) it fails with that error and renames nothing: the
     /// file stays this owner's to delete. Throws
     /// std::filesystem::filesystem_error with path() and target, or
-    /// std::invalid_argument if target holds a NUL character.
+    /// std::invalid_argument if target holds a NUL character. Takes away the
+    /// lock of options.lock (a failed persist takes it again, best effort).
     void persist(const fs::path& target, bool overwrite = true);
     /// As above; never throws: on failure sets ec, and the file keeps its
     /// name and is still deleted for you.
@@ -99,12 +112,17 @@ private:
     explicit named_temporary_file(empty_owner) noexcept {}
     void delete_now(std::error_code& ec) noexcept;
     void destroy() noexcept;
+    void take_lock(bool outlive, std::error_code& ec) noexcept;
+    void drop_lock() noexcept;
+    void close_lock_handle() noexcept;
 
     fs::path path_;
     bool armed_ = false;  // the owner's end (or close) deletes the file
     bool delete_on_close_ = true;
     std::uint64_t generation_ = 0;                    // fork generation that made it: a child deletes nothing
     detail::registry_entry* registration_ = nullptr;  // what the signal handler would remove
+    bool locked_ = false;                             // options.lock, not yet taken away
+    native_handle_type lock_ = invalid_handle();      // the lock's own handle, when it must outlive close()
 };
 
 }  // namespace tempfile

@@ -6,6 +6,7 @@
 #include <tempfile/file.hpp>
 #include <tempfile/named_temporary_file.hpp>
 #include <tempfile/names.hpp>
+#include <tempfile/reap.hpp>
 #include <tempfile/remove_tree.hpp>
 #include <tempfile/spooled_temporary_file.hpp>
 #include <tempfile/temporary_directory.hpp>

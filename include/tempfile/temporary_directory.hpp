@@ -2,6 +2,7 @@
 #pragma once
 /// tempfile::temporary_directory — a private directory removed with all it holds.
 #include <tempfile/export.hpp>
+#include <tempfile/file.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -21,6 +22,14 @@ struct directory_options {
     fs::path dir{};                      ///< empty: gettempdir(); relative: made absolute
     bool keep = false;                   ///< Python's delete=False: never removed for you
     bool ignore_cleanup_errors = false;  ///< cleanup removes all it can and reports nothing
+    /// Mark the directory as a live owner's until the owner's end, so that
+    /// reap_orphans() and systemd-tmpfiles never take it: POSIX
+    /// flock(LOCK_SH) on an O_DIRECTORY handle the owner keeps, which the
+    /// kernel drops at any exit, SIGKILL included; Windows a handle without
+    /// FILE_SHARE_DELETE, so nobody can delete or rename the directory while
+    /// it is open (the owner closes it just before its own cleanup). keep()
+    /// takes the mark away. Costs open, flock and close (POSIX). See reap.hpp.
+    bool lock = false;
 };
 
 /// Python's TemporaryDirectory: made as mkdtemp makes directories (0700;
@@ -64,7 +73,9 @@ public:
     /// something could not be removed. This object then still owns the
     /// directory, so a later cleanup() or its end tries again.
     void cleanup(std::error_code& ec) noexcept;
-    /// Disarms removal for good (cleanup() then does nothing) and returns the path.
+    /// Disarms removal for good (cleanup() then does nothing) and returns the
+    /// path. Takes away the lock of options.lock: a kept directory keeps its
+    /// temporary name, which a reaper takes once it is older than its min_age.
     fs::path keep();
 
 private:
@@ -75,13 +86,15 @@ private:
     void destroy() noexcept;
     /// cleanup(ec), also telling which entry failed.
     void cleanup(std::error_code& ec, fs::path* failed) noexcept;
+    void close_lock_handle() noexcept;
 
     fs::path path_;
     bool owned_ = false;          // cleanup() removes it: false once kept or cleaned
     bool remove_at_end_ = false;  // the destructor removes it: false with options.keep
     bool ignore_cleanup_errors_ = false;
-    std::uint64_t generation_ = 0;                    // fork generation that made it
-    detail::registry_entry* registration_ = nullptr;  // what the signal handler would remove
+    std::uint64_t generation_ = 0;                            // fork generation that made it
+    detail::registry_entry* registration_ = nullptr;          // what the signal handler would remove
+    file::native_handle_type lock_ = file::invalid_handle();  // options.lock's handle, held to the end
 };
 
 }  // namespace tempfile

@@ -446,6 +446,12 @@ std::uintmax_t remove_root(const fs::path& root, std::error_code& ec, fs::path* 
 
 }  // namespace
 
+std::uintmax_t tree::remove_tree_at(int parent_fd, const char* name, const fs::path& shown,
+                                    std::error_code& ec, fs::path* failed_entry) noexcept {
+    ec.clear();
+    return tree_remover(parent_fd, shown, name).run(ec, failed_entry);
+}
+
 std::uintmax_t remove_tree(const fs::path& path, std::error_code& ec, fs::path* failed_entry) noexcept {
     ec.clear();
     if (path.empty()) return 0;

@@ -8,6 +8,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 namespace tempfile::detail::os::tree {
@@ -74,5 +76,15 @@ std::uint32_t flags_without_blockers(std::uint32_t flags) noexcept;
 /// false (errno set) if none were set or it cannot, and always false where
 /// the OS has no file flags (Linux: ENOTSUP).
 bool clear_blocking_flags_at(int dir_fd, const char* name) noexcept;
+
+/// The tree walk of remove_tree for the directory `name` in the open
+/// directory `parent_fd`, which it never changes (reap_orphans: the name
+/// was checked relative to that very handle). `shown` is the directory's
+/// path, for errors; `failed_entry` gets the first entry that could not be
+/// removed. Returns the entries removed, the directory included. A missing
+/// `name` is no error; one that is no longer a directory is unlinked as
+/// remove_tree would (the caller checked, holding a lock, that it was).
+std::uintmax_t remove_tree_at(int parent_fd, const char* name, const std::filesystem::path& shown,
+                              std::error_code& ec, std::filesystem::path* failed_entry) noexcept;
 
 }  // namespace tempfile::detail::os::tree

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+// reap_orphans (src/reap.cpp, src/posix/reap_posix.cpp): owners killed with
+// SIGKILL leave locked-then-unlocked entries, which go; a live owner's
+// entries, other names, links and other users' entries stay; nothing outside
+// is touched. Ages are set with utimensat, never waited for.
+#ifndef _WIN32
+#include "harness.hpp"
+
+#include <tempfile/tempfile.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using tempfile::directory_options;
+using tempfile::named_file_options;
+using tempfile::named_temporary_file;
+using tempfile::reap_options;
+using tempfile::reap_orphans;
+using tempfile::reap_result;
+using tempfile::temporary_directory;
+using tempfile_test::list_dir;
+using tempfile_test::make_dir_for_nobody;
+using tempfile_test::read_text;
+using tempfile_test::run_as_nobody;
+using tempfile_test::test_dir;
+using tempfile_test::write_text;
+
+/// Sets the access and modification times of `p` (not following a link)
+/// `ago` into the past.
+void make_old(const fs::path& p, std::chrono::seconds ago = 3600s) {
+    struct timespec now {};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    struct timespec times[2] = {now, now};
+    times[0].tv_sec -= static_cast<time_t>(ago.count());
+    times[1].tv_sec -= static_cast<time_t>(ago.count());
+    if (::utimensat(AT_FDCWD, p.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+        throw std::system_error(errno, std::generic_category(), "utimensat " + p.string());
+}
+
+void set_mode(const fs::path& p, unsigned mode) {
+    if (::chmod(p.c_str(), mode) != 0) throw std::system_error(errno, std::generic_category(), p.string());
+}
+
+reap_options reaping(const fs::path& dir, std::chrono::seconds min_age = 0s) {
+    reap_options o;
+    o.dir = dir;
+    o.min_age = min_age;
+    return o;
+}
+
+directory_options locked_directory_in(const fs::path& dir) {
+    directory_options o;
+    o.dir = dir;
+    o.lock = true;
+    return o;
+}
+
+named_file_options locked_file_in(const fs::path& dir, bool delete_on_close) {
+    named_file_options o;
+    o.dir = dir;
+    o.lock = true;
+    o.delete_on_close = delete_on_close;
+    return o;
+}
+
+std::vector<fs::path> sorted(std::vector<fs::path> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+/// A tree of the kind a program leaves: nested, with read-only files, a
+/// read-only directory, one without any permission, and links out to
+/// `outside`. Returns the number of entries below `root` (root not counted).
+std::uintmax_t populate(const fs::path& root, const fs::path& outside) {
+    write_text(root / "a.txt", "a");
+    fs::create_directories(root / "sub" / "deeper");
+    write_text(root / "sub" / "b.txt", "b");
+    write_text(root / "sub" / "deeper" / "c.txt", "c");
+    fs::create_directory_symlink(outside, root / "link_out");
+    fs::create_symlink(outside / "keep.txt", root / "link_file");
+    set_mode(root / "a.txt", 0400);
+    set_mode(root / "sub" / "b.txt", 0400);
+    set_mode(root / "sub" / "deeper", 0);
+    set_mode(root / "sub", 0500);
+    return 7;
+}
+
+/// A process holding locked entries in `area` until it is killed: a
+/// directory holding populate()'s tree, a file deleted on close, and a file
+/// kept after close() (delete_on_close = false), closed.
+struct holder {
+    pid_t pid = -1;
+    std::vector<fs::path> entries;  // directory, file, closed file
+    std::uintmax_t count = 0;       // entries, everything inside included
+
+    void kill_and_wait() {
+        if (pid <= 0) return;
+        ::kill(pid, SIGKILL);
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        pid = -1;
+    }
+};
+
+holder spawn_holder(const fs::path& area, const fs::path& outside) {
+    int pipe_fds[2];
+    if (::pipe(pipe_fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+    if (pid == 0) {
+        ::close(pipe_fds[0]);
+        try {
+            temporary_directory d(locked_directory_in(area));
+            const std::uintmax_t inside = populate(d.path(), outside);
+            named_temporary_file f(locked_file_in(area, true));
+            named_temporary_file closed(locked_file_in(area, false));
+            closed.write("x");
+            closed.close();  // the lock must outlive the handle
+            std::ostringstream out;
+            out << d.path().string() << '\n'
+                << f.path().string() << '\n'
+                << closed.path().string() << '\n'
+                << (inside + 3) << '\n';
+            const std::string text = out.str();
+            if (::write(pipe_fds[1], text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+                std::_Exit(98);
+            ::close(pipe_fds[1]);
+            for (;;) ::pause();  // until SIGKILL: no destructor ever runs
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "holder: %s\n", e.what());
+        }
+        std::_Exit(99);
+    }
+    ::close(pipe_fds[1]);
+    std::string text;
+    char buffer[512];
+    ssize_t n;
+    while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) text.append(buffer, static_cast<std::size_t>(n));
+    ::close(pipe_fds[0]);
+    holder h;
+    h.pid = pid;
+    std::istringstream in(text);
+    std::string line;
+    for (int i = 0; i < 3 && std::getline(in, line); ++i) h.entries.emplace_back(line);
+    in >> h.count;
+    if (h.entries.size() != 3) {
+        h.kill_and_wait();
+        throw std::runtime_error("holder did not start");
+    }
+    return h;
+}
+
+/// What must survive: its path, and for files their content.
+struct bystander {
+    fs::path path;
+    std::string content;  // files only
+};
+
+/// The scenario of the issue, as whoever runs it (root or uid 65534).
+/// `foreign` is an entry with a matching name and an old mtime that belongs
+/// to another user, made by the caller. Returns the number of failed checks,
+/// each printed.
+int killed_owners_scenario(const fs::path& area, const fs::path& outside, const fs::path& foreign) {
+    int failures = 0;
+    auto check = [&](bool ok, const std::string& what) {
+        if (!ok) {
+            std::fprintf(stderr, "FAILED: %s\n", what.c_str());
+            ++failures;
+        }
+    };
+    write_text(outside / "keep.txt", "outside");
+    fs::create_directory(outside / "dir");
+    write_text(outside / "dir" / "inner.txt", "inner");
+
+    holder dead = spawn_holder(area, outside);
+    holder live = spawn_holder(area, outside);
+    dead.kill_and_wait();
+
+    // An unlocked orphan (an owner made without lock = true, long dead).
+    tempfile::name_options names;
+    names.dir = area;
+    const fs::path unlocked = tempfile::mkdtemp(names);
+    write_text(unlocked / "data", "d");
+    // Entries the reaper must leave alone.
+    names.prefix = "other";
+    const fs::path other_prefix = tempfile::mkdtemp(names);
+    const fs::path link = area / "tmpabcd_123";  // a matching name, but a link
+    fs::create_directory_symlink(outside, link);
+    const fs::path short_name = area / "tmpabcdefg";
+    const fs::path upper_case = area / "tmpABCDEFGH";
+    fs::create_directory(short_name);
+    fs::create_directory(upper_case);
+    for (const fs::path& p : {unlocked, other_prefix, link, short_name, upper_case}) make_old(p);
+    for (const holder* h : {&dead, &live})
+        for (const fs::path& p : h->entries) make_old(p);
+
+    reap_result r;
+    try {
+        r = reap_orphans(reaping(area));
+    } catch (const std::exception& e) {
+        check(false, std::string("reap_orphans threw: ") + e.what());
+    }
+    std::vector<fs::path> expected_removed = dead.entries;
+    expected_removed.push_back(unlocked);
+    check(sorted(r.removed) == sorted(expected_removed),
+          "removed exactly the dead owner's entries and the orphan");
+    check(sorted(r.alive) == sorted(live.entries), "the live owner's entries are alive");
+    check(r.entries == dead.count + 2,
+          "entries counts everything removed (" + std::to_string(r.entries) + ")");
+
+    for (const fs::path& p : dead.entries) check(!fs::exists(fs::symlink_status(p)), p.string() + " is gone");
+    check(!fs::exists(unlocked), "the unlocked orphan is gone");
+    for (const fs::path& p : live.entries) check(fs::exists(p), p.string() + " (live) stays");
+    check(fs::exists(live.entries[0] / "a.txt"), "the live directory keeps its content");
+    for (const fs::path& p : {other_prefix, short_name, upper_case, foreign})
+        check(fs::exists(fs::symlink_status(p)), p.string() + " stays");
+    check(fs::is_symlink(link), "the link with a matching name stays a link");
+    check(read_text(outside / "keep.txt") == "outside", "the file outside keeps its content");
+    check(read_text(outside / "dir" / "inner.txt") == "inner", "the directory outside keeps its content");
+    check(list_dir(outside) == (std::vector<std::string>{"dir", "keep.txt"}), "nothing new or gone outside");
+
+    live.kill_and_wait();
+    // What stays is the caller's to clean: the live owner's (now dead)
+    // entries, through the reaper itself, and the rest by hand.
+    for (const fs::path& p : live.entries) make_old(p);
+    try {
+        const reap_result second = reap_orphans(reaping(area));
+        check(sorted(second.removed) == sorted(live.entries),
+              "the second owner's entries go once it is dead");
+    } catch (const std::exception& e) {
+        check(false, std::string("second reap threw: ") + e.what());
+    }
+    for (const fs::path& p : {other_prefix, link, short_name, upper_case}) fs::remove_all(p);
+    return failures;
+}
+
+TEST(ReapOrphans, RemovesWhatKilledOwnersLeftAndLeavesEverythingElse) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to make an entry owned by uid 65534";
+    const fs::path area = test_dir() / "area";
+    const fs::path outside = test_dir() / "outside";
+    fs::create_directory(area);
+    fs::create_directory(outside);
+    const fs::path nobody_s = area / "tmpnobody_1";
+    fs::create_directory(nobody_s);
+    if (::chown(nobody_s.c_str(), 65534, 65534) != 0) FAIL() << "chown: " << std::strerror(errno);
+    make_old(nobody_s);
+    EXPECT_EQ(killed_owners_scenario(area, outside, nobody_s), 0);
+    fs::remove_all(area);
+    fs::remove_all(outside);
+}
+
+TEST(ReapOrphans, AsAnOrdinaryUserReadOnlyTreesGoAndRootsEntriesStay) {
+    const fs::path area = make_dir_for_nobody("area");
+    const fs::path outside = make_dir_for_nobody("outside");
+    const fs::path roots = area / "tmproot_123";  // made by root: another user's
+    fs::create_directory(roots);
+    make_old(roots);
+    const int status = run_as_nobody([&] { return killed_owners_scenario(area, outside, roots); });
+    EXPECT_EQ(status, 0);
+    EXPECT_TRUE(fs::exists(roots));
+    fs::remove_all(area);
+    fs::remove_all(outside);
+}
+
+}  // namespace
+#endif  // _WIN32
