@@ -113,6 +113,12 @@ named_temporary_file::~named_temporary_file() {
 // its copy of the descriptor and leaves the name to its parent.
 void named_temporary_file::destroy() noexcept {
     if (generation_ != detail::current_generation()) armed_ = false;
+    if (locked_ && armed_ && delete_on_close_ && !os::has_delete_on_close()) {
+        // Unlinked while its handle still holds the lock, so that no reaper
+        // meets it unlocked between the close and the unlink.
+        std::error_code ignored;
+        delete_now(ignored);
+    }
     try {
         close();  // after_close() deletes when delete_on_close
     } catch (...) {

@@ -289,5 +289,230 @@ TEST(ReapOrphans, AsAnOrdinaryUserReadOnlyTreesGoAndRootsEntriesStay) {
     fs::remove_all(outside);
 }
 
+TEST(ReapOrphans, AnUnlockedEntryYoungerThanMinAgeStaysAndAnOlderOneGoes) {
+    tempfile::name_options names;
+    const fs::path dir = tempfile::mkdtemp(names);
+    const fs::path file = tempfile::mkstemp(names).path;
+    make_old(dir, 100s);
+    make_old(file, 100s);
+    reap_result r = reap_orphans(reaping(test_dir(), 200s));
+    EXPECT_TRUE(r.removed.empty());
+    EXPECT_TRUE(r.alive.empty()) << "too young to be looked at";
+    EXPECT_TRUE(fs::exists(dir));
+    EXPECT_TRUE(fs::exists(file));
+    r = reap_orphans(reaping(test_dir(), 50s));
+    EXPECT_EQ(sorted(r.removed), sorted({dir, file}));
+    EXPECT_EQ(r.entries, 2u);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(ReapOrphans, NothingYoungerThanTenSecondsIsTakenWhateverMinAgeSays) {
+    EXPECT_EQ(tempfile::reap_min_age_floor, 10s);
+    tempfile::name_options names;
+    const fs::path fresh = tempfile::mkdtemp(names);
+    const fs::path five = tempfile::mkdtemp(names);
+    const fs::path eleven = tempfile::mkdtemp(names);
+    make_old(five, 5s);
+    make_old(eleven, 11s);
+    const reap_result r = reap_orphans(reaping(test_dir(), 0s));
+    EXPECT_EQ(r.removed, std::vector<fs::path>{eleven});
+    EXPECT_TRUE(fs::exists(fresh));
+    EXPECT_TRUE(fs::exists(five));
+    fs::remove(fresh);
+    fs::remove(five);
+}
+
+TEST(ReapOrphans, AnEntryModifiedInTheFutureIsNotOld) {
+    tempfile::name_options names;
+    const fs::path dir = tempfile::mkdtemp(names);
+    make_old(dir, -3600s);
+    EXPECT_TRUE(reap_orphans(reaping(test_dir())).removed.empty());
+    EXPECT_TRUE(fs::exists(dir));
+    fs::remove(dir);
+}
+
+TEST(ReapOrphans, DryRunReportsWhatWouldGoAndRemovesNothing) {
+    tempfile::name_options names;
+    const fs::path dir = tempfile::mkdtemp(names);
+    write_text(dir / "f", "x");
+    make_old(dir);
+    temporary_directory live(locked_directory_in(test_dir()));
+    make_old(live.path());
+    reap_options o = reaping(test_dir());
+    o.dry_run = true;
+    const reap_result r = reap_orphans(o);
+    EXPECT_EQ(r.removed, std::vector<fs::path>{dir});
+    EXPECT_EQ(r.alive, std::vector<fs::path>{live.path()});
+    EXPECT_EQ(r.entries, 0u);
+    EXPECT_EQ(read_text(dir / "f"), "x");
+    fs::remove_all(dir);
+}
+
+TEST(ReapOrphans, ALockedOwnerOfThisProcessIsAliveAndKeptOnesAreOrphans) {
+    temporary_directory d(locked_directory_in(test_dir()));
+    named_temporary_file f(locked_file_in(test_dir(), true));
+    named_temporary_file kept(locked_file_in(test_dir(), false));
+    const fs::path kept_path = kept.keep();  // no longer a temporary: no lock
+    for (const fs::path& p : {d.path(), f.path(), kept_path}) make_old(p);
+    const reap_result r = reap_orphans(reaping(test_dir()));
+    EXPECT_EQ(sorted(r.alive), sorted({d.path(), f.path()}));
+    EXPECT_EQ(r.removed, std::vector<fs::path>{kept_path});
+    EXPECT_TRUE(fs::exists(d.path()));
+    EXPECT_TRUE(fs::exists(f.path()));
+}
+
+TEST(ReapOrphans, OnlyTheGivenPrefixAndSuffixMatch) {
+    tempfile::name_options names;
+    names.prefix = "job-";
+    names.suffix = ".d";
+    const fs::path match = tempfile::mkdtemp(names);
+    names.suffix = ".e";
+    const fs::path other_suffix = tempfile::mkdtemp(names);
+    const fs::path plain = tempfile::mkdtemp(tempfile::name_options{});
+    for (const fs::path& p : {match, other_suffix, plain}) make_old(p);
+    reap_options o = reaping(test_dir());
+    o.prefix = "job-";
+    o.suffix = ".d";
+    EXPECT_EQ(reap_orphans(o).removed, std::vector<fs::path>{match});
+    EXPECT_TRUE(fs::exists(other_suffix));
+    EXPECT_TRUE(fs::exists(plain));
+    fs::remove(other_suffix);
+    fs::remove(plain);
+}
+
+TEST(ReapOrphans, FifosAndSocketsWithMatchingNamesAreLeftAlone) {
+    const fs::path fifo = test_dir() / "tmpfifo_123";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    make_old(fifo);
+    EXPECT_TRUE(reap_orphans(reaping(test_dir())).removed.empty());
+    EXPECT_TRUE(fs::is_fifo(fifo));
+    fs::remove(fifo);
+}
+
+TEST(ReapOrphans, ABadPrefixOrSuffixIsInvalidArgumentAndNothingIsLookedAt) {
+    reap_options o = reaping(test_dir() / "missing");
+    o.prefix = "a/b";
+    EXPECT_THROW(reap_orphans(o), std::invalid_argument);
+    std::error_code ec;
+    (void)reap_orphans(o, ec);
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    o.prefix = "tmp";
+    o.suffix = std::string("x\0y", 3);
+    (void)reap_orphans(o, ec);
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+}
+
+TEST(ReapOrphans, AMissingDirectoryIsAnErrorNamingIt) {
+    const fs::path missing = test_dir() / "missing";
+    try {
+        (void)reap_orphans(reaping(missing));
+        FAIL() << "no error";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory);
+        EXPECT_EQ(e.path1(), missing);
+    }
+    std::error_code ec;
+    const reap_result r = reap_orphans(reaping(missing), ec);
+    EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+    EXPECT_TRUE(r.removed.empty());
+}
+
+TEST(ReapOrphans, TheDefaultDirectoryIsGettempdir) {
+    tempfile::name_options names;
+    const fs::path dir = tempfile::mkdtemp(names);  // in gettempdir(): the test's directory
+    make_old(dir);
+    reap_options o;
+    o.min_age = 0s;
+    EXPECT_EQ(reap_orphans(o).removed, std::vector<fs::path>{dir});
+}
+
+TEST(ReapOrphans, AnEntryThatCannotBeLookedIntoIsReportedAndTheOthersStillGo) {
+    const fs::path home = make_dir_for_nobody("home");
+    const int status = run_as_nobody([&] {
+        tempfile::name_options names;
+        names.dir = home;
+        const fs::path closed = tempfile::mkstemp(names).path;  // mode 0600: we make it 0200
+        const fs::path orphan = tempfile::mkdtemp(names);
+        if (::chmod(closed.c_str(), 0200) != 0) return 10;
+        make_old(closed);
+        make_old(orphan);
+        std::error_code ec;
+        const reap_result r = reap_orphans(reaping(home), ec);
+        if (ec != std::errc::permission_denied) return 1;  // it cannot tell whether its owner lives
+        if (r.removed != std::vector<fs::path>{orphan}) return 2;
+        if (!fs::exists(closed)) return 3;
+        try {
+            (void)reap_orphans(reaping(home));
+            return 4;
+        } catch (const fs::filesystem_error& e) {
+            if (e.path1() != closed) return 5;
+        }
+        return 0;
+    });
+    EXPECT_EQ(status, 0);
+    fs::remove_all(home);
+}
+
+// An owner makes, marks and checks its entries while a reaper loops over
+// the same directory with min_age 0 and the entries' mtimes set an hour
+// back. Each round waits for at least one whole reaper pass that began
+// after the entries were old, so every round is looked at; the other
+// passes race with creation and destruction.
+TEST(ReapOrphans, ALiveOwnerNeverLosesItsEntriesToAReaperRacingIt) {
+    constexpr int rounds = 1000;
+    std::mutex m;
+    std::condition_variable cv;
+    std::uint64_t passes_begun = 0;
+    std::uint64_t passes_done = 0;
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> alive_reports{0};
+    std::atomic<std::uint64_t> reaper_errors{0};
+    std::atomic<std::uint64_t> wrongly_removed{0};
+
+    std::thread reaper([&] {
+        while (!stop.load()) {
+            {
+                std::lock_guard<std::mutex> lock(m);
+                ++passes_begun;
+            }
+            std::error_code ec;
+            const reap_result r = reap_orphans(reaping(test_dir()), ec);
+            if (ec) ++reaper_errors;
+            alive_reports += r.alive.size();
+            wrongly_removed += r.removed.size();  // every entry here has a live owner when old
+            {
+                std::lock_guard<std::mutex> lock(m);
+                ++passes_done;
+            }
+            cv.notify_all();
+        }
+    });
+    int lost = 0;
+    for (int round = 0; round < rounds && lost == 0; ++round) try {
+            temporary_directory d(locked_directory_in(test_dir()));
+            write_text(d / "data", "round");
+            named_temporary_file f(locked_file_in(test_dir(), round % 2 == 0));
+            f.write("round");
+            if (round % 2 == 1) f.close();  // a closed one keeps its lock in its own handle
+            make_old(d.path());
+            make_old(f.path());
+            {
+                std::unique_lock<std::mutex> lock(m);
+                const std::uint64_t after = passes_begun;
+                cv.wait(lock, [&] { return passes_done > after; });
+            }
+            if (read_text(d / "data") != "round" || read_text(f.path()) != "round") ++lost;
+        } catch (const std::exception& e) {  // a file or directory gone from under its owner
+            ADD_FAILURE() << e.what();
+            ++lost;
+        }
+    stop = true;
+    reaper.join();
+    EXPECT_EQ(lost, 0);
+    EXPECT_EQ(wrongly_removed.load(), 0u);
+    EXPECT_EQ(reaper_errors.load(), 0u);
+    EXPECT_GE(alive_reports.load(), 2u * rounds) << "every round's entries were seen alive at least once";
+}
+
 }  // namespace
 #endif  // _WIN32
