@@ -15,12 +15,16 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
+#include <ctime>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
@@ -184,6 +188,47 @@ TEST(OwnerLock, AKilledOwnersLockIsGone) {
     ASSERT_EQ(left.size(), 1u) << "SIGKILL: no destructor ran";
     EXPECT_EQ(exclusive_lock_of(dir / left[0]), probe::free);
     fs::remove_all(dir);
+}
+
+/// Sets the access and modification times of `p` an hour back (not
+/// following a link): systemd-tmpfiles looks at both.
+void make_old(const fs::path& p) {
+    struct timespec now {};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    now.tv_sec -= 3600;
+    const struct timespec times[2] = {now, now};
+    if (::utimensat(AT_FDCWD, p.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+        throw std::system_error(errno, std::generic_category(), "utimensat " + p.string());
+}
+
+// cpython#81831: systemd-tmpfiles skips a directory that holds a BSD lock
+// (tmpfiles.d(5), "Age"). A 1-second age, by access and modification time
+// (ctime cannot be set back), on a directory holding a locked and an
+// unlocked temporary directory, each with a file inside, all an hour old.
+TEST(OwnerLock, SystemdTmpfilesSkipsALockedDirectoryAndCleansAnUnlockedOne) {
+    if (std::system("systemd-tmpfiles --version >/dev/null 2>&1") != 0)
+        GTEST_SKIP() << "systemd-tmpfiles cannot run here (Debian's systemd package is not installed)";
+    const fs::path area = test_dir() / "area";
+    fs::create_directory(area);
+    directory_options o = locked_directory();
+    o.dir = area;
+    temporary_directory locked(o);
+    o.lock = false;
+    temporary_directory unlocked(o);
+    for (const temporary_directory* d : {&locked, &unlocked}) {
+        tempfile_test::write_text(d->path() / "data", "x");
+        make_old(d->path() / "data");
+        make_old(d->path());
+    }
+    const fs::path config = test_dir() / "tempfile-test.conf";
+    tempfile_test::write_text(config, "e " + area.string() + " - - - amAM:1s\n");
+    const std::string command = "systemd-tmpfiles --clean '" + config.string() + "' 2>&1";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    EXPECT_TRUE(fs::exists(locked / "data")) << "the locked directory and its content stay";
+    EXPECT_FALSE(fs::exists(unlocked.path())) << "the unlocked one goes";
+    fs::remove(config);
+    locked.cleanup();
+    fs::remove(area);
 }
 
 // ---- the cost: lock = false must stay at the floor, lock = true is counted
