@@ -96,7 +96,13 @@ void reaper::run(std::error_code& ec, fs::path& failed) {
     }
     prefix_ = os::native_name(options_.prefix);
     suffix_ = os::native_name(options_.suffix);
-    min_age_ = std::max<std::chrono::nanoseconds>(options_.min_age, reap_min_age_floor);
+    // Ages are compared in nanoseconds, which hold about 292 years: a
+    // longer min_age means never.
+    constexpr auto longest =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::nanoseconds::max());
+    min_age_ = options_.min_age >= longest
+                   ? std::chrono::nanoseconds::max()
+                   : std::max<std::chrono::nanoseconds>(options_.min_age, reap_min_age_floor);
     handle_guard dir(os::open_directory(dir_, ec));
     if (ec) {
         failed = dir_;
@@ -141,13 +147,25 @@ void reaper::consider(const name_string& name) {
         return;
     }
     fs::path failed;
-    result_.entries += os::remove_locked_at(dir_handle_, name, lock.get(), locked.type, path, ec, failed);
-    if (ec) return note(ec, failed.empty() ? path : failed);
+    const std::uintmax_t removed =
+        os::remove_locked_at(dir_handle_, name, lock.get(), locked.type, path, ec, failed);
+    result_.entries += removed;
+    if (ec) {
+        result_.failed.push_back(path);
+        if (!first_error_) {
+            first_error_ = ec;
+            first_error_path_ = failed.empty() ? path : failed;
+        }
+        return;
+    }
+    if (removed == 0) return;  // gone meanwhile: someone else's doing, not ours
     result_.removed.push_back(path);
 }
 
 void reaper::note(std::error_code ec, const fs::path& where) {
-    if (!ec || first_error_) return;
+    if (!ec) return;
+    result_.failed.push_back(where);
+    if (first_error_) return;
     first_error_ = ec;
     first_error_path_ = where;
 }

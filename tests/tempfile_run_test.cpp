@@ -763,4 +763,157 @@ TEST(TempfileRun, CommandStartsWithTheSigpipeDispositionTheToolStartedWith) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
+// ---- --reap -------------------------------------------------------------------------
+
+namespace {
+
+/// Sets the access and modification times of `p` an hour back (not
+/// following a link): reaping is by age, and the tests never wait for it.
+void make_old(const fs::path& p) {
+    struct timespec now {};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    now.tv_sec -= 3600;
+    const struct timespec times[2] = {now, now};
+    ASSERT_EQ(::utimensat(AT_FDCWD, p.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << p;
+}
+
+std::vector<std::string> reap_here(std::vector<std::string> more = {}) {
+    std::vector<std::string> words{"--reap", "--in", test_dir().string(), "--older-than", "0"};
+    words.insert(words.end(), more.begin(), more.end());
+    return words;
+}
+
+/// Starts a run whose command prints its path and waits for a line, kills
+/// the supervisor with SIGKILL, lets the command finish, and returns the
+/// path it left (checked to be alive for a reaper while the supervisor lived).
+fs::path left_by_a_killed_supervisor(const std::vector<std::string>& options,
+                                     const std::vector<std::string>& reap_options = {}) {
+    tool_process tool(with_options(
+        options, shell(R"(printf '%s\n' "$1"; read line; echo data > "$1/f" 2>/dev/null || echo data > "$1")",
+                       {"{}"})));
+    const fs::path path = tool.read_line();
+    make_old(path);
+    run_result alive = run_tool(reap_here(reap_options));
+    EXPECT_TRUE(alive.exited_with(0)) << alive.describe();
+    EXPECT_EQ(alive.out, "0 removed (0 entries), 1 alive\n") << "its supervisor holds its lock";
+    EXPECT_TRUE(exists_no_follow(path));
+    EXPECT_EQ(::kill(tool.pid(), SIGKILL), 0);
+    tool.write_stdin("go\n");  // the command outlives its supervisor, and writes
+    run_result killed = tool.finish();
+    EXPECT_TRUE(killed.killed_by(SIGKILL)) << killed.describe();
+    EXPECT_TRUE(exists_no_follow(path)) << "SIGKILL: nothing cleaned up";
+    make_old(path);
+    return path;
+}
+
+}  // namespace
+
+TEST(TempfileRun, ReapRemovesTheDirectoryOfASupervisorKilledWithSigkill) {
+    const fs::path left = left_by_a_killed_supervisor({});
+    ASSERT_TRUE(fs::is_directory(left));
+    ASSERT_TRUE(fs::exists(left / "f"));
+    run_result r = run_tool(reap_here());
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_EQ(r.out, "removed " + left.string() + "\n1 removed (2 entries), 0 alive\n");
+    EXPECT_TRUE(r.err.empty()) << r.describe();
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRun, ReapRemovesTheFileOfASupervisorKilledWithSigkill) {
+    const fs::path left = left_by_a_killed_supervisor({"--file", "--suffix", ".json"}, {"--suffix", ".json"});
+    ASSERT_TRUE(fs::is_regular_file(left));
+    run_result without_suffix = run_tool(reap_here());
+    EXPECT_EQ(without_suffix.out, "0 removed (0 entries), 0 alive\n") << "the suffix is part of the name";
+    run_result r = run_tool(reap_here({"--suffix", ".json"}));
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_EQ(r.out, "removed " + left.string() + "\n1 removed (1 entry), 0 alive\n");
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TempfileRun, ReapDryRunSaysWhatWouldGoAndRemovesNothing) {
+    const fs::path left = left_by_a_killed_supervisor({});
+    run_result r = run_tool(reap_here({"--dry-run"}));
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_EQ(r.out, "would remove " + left.string() + "\n1 would be removed, 0 alive\n");
+    EXPECT_TRUE(fs::exists(left / "f"));
+    tempfile::remove_tree(left);
+}
+
+TEST(TempfileRun, ReapTakesOnlyWhatIsOlderThanOlderThanAndTheDefaultIsADay) {
+    const fs::path left = left_by_a_killed_supervisor({});  // an hour old
+    run_result by_default = run_tool({"--reap", "--in", test_dir().string()});
+    EXPECT_EQ(by_default.out, "0 removed (0 entries), 0 alive\n") << by_default.describe();
+    run_result younger = run_tool({"--reap", "--in", test_dir().string(), "--older-than", "7200"});
+    EXPECT_EQ(younger.out, "0 removed (0 entries), 0 alive\n") << younger.describe();
+    run_result older = run_tool({"--reap", "--in", test_dir().string(), "--older-than=1800"});
+    EXPECT_EQ(older.out, "removed " + left.string() + "\n1 removed (2 entries), 0 alive\n")
+        << older.describe();
+}
+
+TEST(TempfileRun, ReapWithNothingToDoExits0AndTheDefaultDirectoryIsTmpdir) {
+    run_result r = run_tool({"--reap"});
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_EQ(r.out, "0 removed (0 entries), 0 alive\n");
+    EXPECT_TRUE(r.err.empty());
+}
+
+TEST(TempfileRun, ReapUsageErrorsExit125WithOneLine) {
+    const std::vector<std::vector<std::string> > cases = {
+        {"--reap", "true"},
+        {"--reap", "--", "true"},
+        {"--reap", "--file"},
+        {"--keep", "--reap"},
+        {"--reap", "--env", "X"},
+        {"--reap", "--keep-on-failure"},
+        {"--dry-run", "--", "true"},
+        {"--older-than", "5", "--", "true"},
+        {"--reap", "--older-than"},
+        {"--reap", "--older-than", "-1"},
+        {"--reap", "--older-than", "1h"},
+        {"--reap", "--older-than", "99999999999999"},
+        {"--reap", "--prefix", "a/b"},
+        {"--reap", "--in", (test_dir() / "missing").string()},
+    };
+    for (const auto& args : cases) {
+        std::string shown;
+        for (auto& a : args) shown += " [" + a + "]";
+        run_result r = run_tool(args);
+        EXPECT_TRUE(r.exited_with(125)) << shown << ": " << r.describe();
+        EXPECT_TRUE(r.out.empty()) << shown << ": " << r.describe();
+        EXPECT_EQ(r.err.rfind("tempfile-run: ", 0), 0u) << shown << ": " << r.describe();
+        EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << shown << ": " << r.describe();
+    }
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+// An entry it cannot tell alive or dead (a file without read permission,
+// as an ordinary user) is named on stderr; the others still go; exit 1.
+TEST(TempfileRun, ReapThatCannotRemoveSomethingNamesItAndExits1) {
+    const fs::path home = tempfile_test::make_dir_for_nobody("home");
+    const fs::path unreadable = home / "tmpunread_1";
+    const fs::path orphan = home / "tmporphan_1";
+    tempfile_test::write_text(unreadable, "x");
+    fs::create_directory(orphan);
+    ASSERT_EQ(::chown(unreadable.c_str(), 65534, 65534), 0);
+    ASSERT_EQ(::chown(orphan.c_str(), 65534, 65534), 0);
+    ASSERT_EQ(::chmod(unreadable.c_str(), 0200), 0);
+    make_old(unreadable);
+    make_old(orphan);
+    const int status = tempfile_test::run_as_nobody([&] {
+        // The child's stdout and stderr go to files the parent reads.
+        const fs::path out = home / "out", err = home / "err";
+        const std::string command = std::string("'") + TEMPFILE_RUN_PATH + "' --reap --in '" + home.string() +
+                                    "' --older-than 0 >'" + out.string() + "' 2>'" + err.string() + "'";
+        const int rc = std::system(command.c_str());
+        return WIFEXITED(rc) ? WEXITSTATUS(rc) : 100;
+    });
+    EXPECT_EQ(status, 1);
+    EXPECT_EQ(tempfile_test::read_text(home / "out"),
+              "removed " + orphan.string() + "\n1 removed (1 entry), 0 alive, 1 failed\n");
+    EXPECT_EQ(tempfile_test::read_text(home / "err"),
+              "tempfile-run: cannot reap " + unreadable.string() + ": Permission denied\n");
+    EXPECT_TRUE(fs::exists(unreadable));
+    fs::remove_all(home);
+}
+
 #endif

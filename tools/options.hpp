@@ -8,7 +8,7 @@
 namespace tempfile_run {
 
 struct options {
-    enum class action { run, help, version };
+    enum class action { run, help, version, reap };
     enum class keep_policy { never, always, on_failure };
 
     action what = action::run;
@@ -18,7 +18,9 @@ struct options {
     std::string in_dir;          ///< --in, -p, --tmpdir=: empty means the library's gettempdir()
     std::string env_name;        ///< --env: empty means TMPDIR, or TEMPFILE with --file
     keep_policy keep = keep_policy::never;
-    std::vector<std::string> command;  ///< COMMAND [ARGS...], never empty for action::run
+    long long older_than = -1;  ///< --older-than SECONDS (with --reap); -1: the library's default, a day
+    bool dry_run = false;       ///< --dry-run (with --reap)
+    std::vector<std::string> command;  ///< COMMAND [ARGS...], never empty for action::run, empty for reap
 };
 
 /// Parses argv[1..argc). Options come first: long ones as `--name value` or
@@ -32,9 +34,13 @@ struct options {
 /// such a value). `--tmpdir` takes its value only as `--tmpdir=DIR`, as in
 /// GNU mktemp; alone it means the default directory.
 ///
+/// --reap makes the action reap: it takes no command, and only the options
+/// that say where and what to reap (--in and its aliases, --prefix,
+/// --suffix, --older-than, --dry-run); --older-than and --dry-run need it.
+///
 /// On a usage error (unknown option, missing or empty value, --env with '=',
-/// no command) returns false and sets `error` to a one-line message without
-/// the program name.
+/// no command, an option the action does not take) returns false and sets
+/// `error` to a one-line message without the program name.
 bool parse_options(int argc, char** argv, options& out, std::string& error);
 
 /// The --help text.

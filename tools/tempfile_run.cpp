@@ -5,15 +5,20 @@
 #include "signal_death.hpp"
 #include "supervise.hpp"
 
+#include <tempfile/named_temporary_file.hpp>
 #include <tempfile/names.hpp>
+#include <tempfile/reap.hpp>
 #include <tempfile/remove_tree.hpp>
+#include <tempfile/temporary_directory.hpp>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <new>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -72,17 +77,56 @@ constexpr const char* version_text = "tempfile-run (tempfile) " TEMPFILE_RUN_VER
                                      "This is free software: you are free to change and redistribute it.\n"
                                      "There is NO WARRANTY, to the extent permitted by law.\n";
 
+/// What tempfile-run made, held by the library's owner with lock = true
+/// while the command runs, so that `tempfile-run --reap` (and
+/// systemd-tmpfiles, for a directory) leaves it alone until tempfile-run
+/// ends, however it ends: the kernel drops the lock even after SIGKILL.
+/// The lock's descriptor is close-on-exec: the command does not hold it.
+struct scratch {
+    std::optional<tempfile::temporary_directory> directory;
+    std::optional<tempfile::named_temporary_file> file;
+    fs::path path;
+
+    /// Ends the owner's duty and its lock, so that tempfile-run removes (or
+    /// keeps) the path itself, whatever it has become meanwhile (the command
+    /// may have replaced the file with a directory). Never throws.
+    void release() noexcept {
+        try {
+            if (directory) directory->keep();
+            if (file) file->keep();
+        } catch (...) {  // keep() allocates its returned copy of the path
+        }
+    }
+};
+
 /// Makes the directory (or file) as the library makes them: 0700 / 0600,
-/// O_EXCL, an absolute path. Empty path with ec set on failure.
-fs::path make_scratch(const options& opts, std::error_code& ec) {
-    tempfile::name_options names;
-    names.prefix = opts.prefix;
-    names.suffix = opts.suffix;
-    names.dir = path_of(opts.in_dir);
-    if (!opts.make_file) return tempfile::mkdtemp(names, ec);
-    // The file is closed at once: the command opens it by name, and our
-    // descriptor is close-on-exec anyway.
-    return tempfile::mkstemp(names, false, ec).path;
+/// O_EXCL, an absolute path, locked. Empty path with ec set on failure.
+scratch make_scratch(const options& opts, std::error_code& ec) {
+    scratch made;
+    if (!opts.make_file) {
+        tempfile::directory_options o;
+        o.prefix = opts.prefix;
+        o.suffix = opts.suffix;
+        o.dir = path_of(opts.in_dir);
+        o.lock = true;
+        made.directory = tempfile::temporary_directory::create(o, ec);
+        if (!ec) made.path = made.directory->path();
+        return made;
+    }
+    tempfile::named_file_options o;
+    o.prefix = opts.prefix;
+    o.suffix = opts.suffix;
+    o.dir = path_of(opts.in_dir);
+    o.delete_on_close = false;  // the command opens it by name: our handle closes now, the lock stays
+    o.lock = true;
+    made.file = tempfile::named_temporary_file::create(o, ec);
+    if (ec) return made;
+    made.path = made.file->path();
+    try {
+        made.file->close();
+    } catch (const std::exception&) {  // an empty file has nothing unwritten to lose
+    }
+    return made;
 }
 
 /// Why --in DIR could not be used: missing, not a directory, or a directory
@@ -161,8 +205,9 @@ int run(const options& opts) {
         return exit_own_failure;
     }
     std::error_code ec;
-    fs::path scratch = make_scratch(opts, ec);
+    scratch made = make_scratch(opts, ec);
     if (ec) return creation_failed(opts, ec);
+    const fs::path& scratch = made.path;
 
     // Nothing may throw past here before the cleanup.
     outcome result;
@@ -184,6 +229,7 @@ int run(const options& opts) {
     // Clean up first, then speak: nothing a message does (a write to a
     // closed pipe, a full disk) can leave files behind.
     bool keep = should_keep(opts, result, status);
+    made.release();
     if (!keep) tempfile::remove_tree(scratch, ec);
     report(result, opts.command.front());
     if (keep) complain("kept " + text_of(scratch));
@@ -194,6 +240,55 @@ int run(const options& opts) {
     if (result.how == outcome::kind::signalled || result.how == outcome::kind::interrupted)
         tempfile_run::die_of_signal(result.value);
     return status;
+}
+
+/// --reap's own statuses (see tempfile-run.1): 0 when everything old
+/// enough and unlocked went, 1 when some entries could not be removed.
+constexpr int exit_reap_incomplete = 1;
+
+/// Writes one line to stdout; false if it could not be written.
+bool say(const std::string& line) {
+    return std::fputs(line.c_str(), stdout) >= 0 && std::fputc('\n', stdout) != EOF;
+}
+
+/// tempfile-run --reap: reap_orphans on the directory, one line per entry
+/// removed (or that would be), then a summary.
+int reap(const options& opts) {
+    tempfile::reap_options ro;
+    ro.dir = path_of(opts.in_dir);
+    ro.prefix = opts.prefix;
+    ro.suffix = opts.suffix;
+    if (opts.older_than >= 0) ro.min_age = std::chrono::seconds(opts.older_than);
+    ro.dry_run = opts.dry_run;
+    std::error_code ec;
+    const tempfile::reap_result r = tempfile::reap_orphans(ro, ec);
+    if (ec == std::errc::invalid_argument) {
+        complain("--prefix and --suffix must not contain a path separator (try --help)");
+        return exit_usage;
+    }
+    if (ec && r.failed.empty()) {  // the directory itself: nothing was looked at
+        if (!opts.in_dir.empty()) {
+            complain("--in " + opts.in_dir + ": " + ec.message());
+            return exit_usage;
+        }
+        complain("cannot reap the temporary directory: " + ec.message());
+        return exit_own_failure;
+    }
+    bool written = true;
+    const char* verb = opts.dry_run ? "would remove " : "removed ";
+    for (const fs::path& p : r.removed) written = say(verb + text_of(p)) && written;
+    std::string summary = opts.dry_run
+                              ? std::to_string(r.removed.size()) + " would be removed"
+                              : std::to_string(r.removed.size()) + " removed (" + std::to_string(r.entries) +
+                                    (r.entries == 1 ? " entry)" : " entries)");
+    summary += ", " + std::to_string(r.alive.size()) + " alive";
+    if (!r.failed.empty()) summary += ", " + std::to_string(r.failed.size()) + " failed";
+    written = say(summary) && written;
+    written = std::fflush(stdout) == 0 && written;
+    for (std::size_t i = 0; i < r.failed.size(); ++i)
+        complain("cannot reap " + text_of(r.failed[i]) + (i == 0 ? ": " + ec.message() : std::string()));
+    if (!r.failed.empty()) return exit_reap_incomplete;
+    return written ? 0 : exit_own_failure;
 }
 
 }  // namespace
@@ -220,6 +315,13 @@ int main(int argc, char** argv) {
             return print(tempfile_run::usage_text());
         case options::action::version:
             return print(version_text);
+        case options::action::reap:
+            try {
+                return reap(opts);
+            } catch (const std::exception& e) {
+                complain(e.what());
+                return exit_own_failure;
+            }
         case options::action::run:
             break;
     }
