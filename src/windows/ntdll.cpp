@@ -41,7 +41,7 @@ const entry_points& ntdll() noexcept {
 }  // namespace
 
 NTSTATUS open_relative(HANDLE parent, std::wstring_view name, ACCESS_MASK access, ULONG options,
-                       unique_handle& out) noexcept {
+                       unique_handle& out, ULONG share) noexcept {
     out.reset();
     const entry_points& nt = ntdll();
     if (nt.create_file == nullptr) return static_cast<NTSTATUS>(0xC0000002L);  // STATUS_NOT_IMPLEMENTED
@@ -54,8 +54,7 @@ NTSTATUS open_relative(HANDLE parent, std::wstring_view name, ACCESS_MASK access
     IO_STATUS_BLOCK io;
     HANDLE raw = nullptr;
     NTSTATUS status =
-        nt.create_file(&raw, access | SYNCHRONIZE, &attributes, &io, nullptr, 0,
-                       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, FILE_OPEN,
+        nt.create_file(&raw, access | SYNCHRONIZE, &attributes, &io, nullptr, 0, share, FILE_OPEN,
                        options | FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_FOR_BACKUP_INTENT, nullptr, 0);
     if (status >= 0) out = unique_handle(raw);
     return status;
