@@ -238,17 +238,20 @@ void named_temporary_file::persist(const fs::path& target, bool overwrite, std::
             if (ec) return;
         }
     }
-    // The lock goes first (Windows: its handle would forbid the rename); a
-    // file that stays a temporary after all gets it back.
+    // What is persisted is no longer a temporary: the lock goes, after the
+    // rename, or before it where its handle would forbid the rename
+    // (Windows), to be taken again, if the file is still open, should the
+    // rename fail.
     const bool was_locked = locked_;
     const bool outlive = lock_ != invalid_handle();
-    drop_lock();
+    if (os::lock_blocks_removal()) drop_lock();
     os::rename(path_, absolute, overwrite, false, ec);
     if (ec) {
         std::error_code ignored;
-        if (was_locked) take_lock(outlive, ignored);
+        if (was_locked && !locked_ && is_open()) take_lock(outlive, ignored);
         return;
     }
+    drop_lock();
     path_ = std::move(absolute);
     armed_ = false;
     detail::unregister_owned(registration_);

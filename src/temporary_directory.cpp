@@ -121,9 +121,13 @@ void temporary_directory::cleanup(std::error_code& ec, fs::path* failed) noexcep
     // Where the lock would forbid our own removal (Windows), it goes first;
     // elsewhere only once the directory is gone, so that a reaper never
     // meets it unlocked while it still exists.
-    if (os::lock_blocks_removal()) close_lock_handle();
+    const bool relock = lock_ != file::invalid_handle() && os::lock_blocks_removal();
+    if (relock) close_lock_handle();
     os::remove_tree(path_, ec, failed);  // a tree already removed by someone else is not an error
     if (ec) {
+        // Still ours, so still marked, if the directory is still there.
+        std::error_code ignored;
+        if (relock) lock_ = os::lock_directory(path_, ignored);
         // Something is left: still owned, so the next cleanup() or the
         // owner's end tries again, as Python's does while the directory exists.
         if (ignore_cleanup_errors_) ec.clear();

@@ -32,7 +32,9 @@ struct named_file_options {
     /// without FILE_SHARE_DELETE when the file must outlive close()), so
     /// nobody deletes or renames it meanwhile. keep() and persist() take
     /// the mark away. Costs one flock (POSIX; with delete_on_close = false
-    /// or keep also a dup, and a close at the end). See reap.hpp.
+    /// or keep also a dup, and a close at the end). Without those two, the
+    /// mark lives in the file's own handle: after release(), in the
+    /// released descriptor, for as long as it is open. See reap.hpp.
     bool lock = false;
 };
 
