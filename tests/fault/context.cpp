@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "context.hpp"
 
-#include "failing_new.hpp"
+#include "counting_new.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -231,7 +231,7 @@ void context::arm() {
             });
             break;
         case kind::enomem:
-            fail_allocation(attempt_);
+            failing_.emplace(static_cast<std::size_t>(attempt_));
             break;
         case kind::eintr: {
             struct sigaction action {};
@@ -286,8 +286,8 @@ void context::disarm() noexcept {
             with_root([&] { ::chmod(dir_.c_str(), 0755); });
             break;
         case kind::enomem:
-            stop_failing_allocations();
-            injected_ = injected_ || allocation_failed();
+            injected_ = injected_ || (failing_ && failing_->failed());
+            failing_.reset();
             break;
         case kind::eintr: {
             itimerval off{};

@@ -6,11 +6,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include "counting_new.hpp"
 
 namespace fault {
 namespace fs = std::filesystem;
@@ -84,6 +87,7 @@ private:
     std::set<std::string> fixtures_;
     std::vector<int> held_;          // EMFILE: the descriptors that fill the table
     std::uint64_t saved_limit_ = 0;  // EMFILE, EFBIG: the soft limit to restore
+    std::optional<tempfile_test::fail_nth_allocation> failing_;  // ENOMEM, while armed
 };
 
 /// The open descriptors of this process (by fcntl, so that it works as uid 65534 too).

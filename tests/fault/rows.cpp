@@ -100,49 +100,54 @@ const std::vector<row> rows = {
      }},
     {"mkstemp",
      [](context& c) {
+         const auto o = names_in(c.dir());
          tempfile::created_file f;
-         c.under_fault([&] { f = tempfile::mkstemp(names_in(c.dir())); });
+         c.under_fault([&] { f = tempfile::mkstemp(o); });
          f.handle.close();
          expect(f.path.parent_path() == c.dir(), "made outside dir");
          fs::remove(f.path);
      }},
     {"mkstemp(ec)",
      [](context& c) {
+         const auto o = names_in(c.dir());
          tempfile::created_file f;
-         ec_form(c, [&](std::error_code& ec) { f = tempfile::mkstemp(names_in(c.dir()), false, ec); });
+         ec_form(c, [&](std::error_code& ec) { f = tempfile::mkstemp(o, false, ec); });
          f.handle.close();
          fs::remove(f.path);
      }},
     {"mkdtemp",
      [](context& c) {
+         const auto o = names_in(c.dir());
          fs::path p;
-         c.under_fault([&] { p = tempfile::mkdtemp(names_in(c.dir())); });
+         c.under_fault([&] { p = tempfile::mkdtemp(o); });
          expect(fs::is_directory(p), "no directory");
          fs::remove(p);
      }},
     {"mkdtemp(ec)",
      [](context& c) {
+         const auto o = names_in(c.dir());
          fs::path p;
-         ec_form(c, [&](std::error_code& ec) { p = tempfile::mkdtemp(names_in(c.dir()), ec); });
+         ec_form(c, [&](std::error_code& ec) { p = tempfile::mkdtemp(o, ec); });
          fs::remove(p);
      }},
     {"mktemp",
      [](context& c) {
+         const auto o = names_in(c.dir());
          fs::path p;
-         c.under_fault([&] { p = tempfile::mktemp(names_in(c.dir())); });  // deprecated: still tested
+         c.under_fault([&] { p = tempfile::mktemp(o); });  // deprecated: still tested
          expect(!p.empty() && !fs::exists(p), "mktemp gave an existing or empty name");
      }},
     {"temporary_file()",
      [](context& c) {
+         const auto o = names_in(c.dir());
          std::optional<tempfile::temporary_file> f;
-         c.under_fault([&] { f.emplace(names_in(c.dir())); });
+         c.under_fault([&] { f.emplace(o); });
      }},
     {"temporary_file::create(ec)",
      [](context& c) {
+         const auto o = names_in(c.dir());
          std::optional<tempfile::temporary_file> g;
-         ec_form(c, [&](std::error_code& ec) {
-             g.emplace(tempfile::temporary_file::create(names_in(c.dir()), ec));
-         });
+         ec_form(c, [&](std::error_code& ec) { g.emplace(tempfile::temporary_file::create(o, ec)); });
      }},
     {"temporary_file write 64 KiB",
      [](context& c) {
@@ -155,7 +160,8 @@ const std::vector<row> rows = {
      [](context& c) {
          tempfile::temporary_file f(names_in(c.dir()));
          f.write("new");
-         c.under_fault([&] { f.persist(c.dir() / "persisted"); });
+         const fs::path to = c.dir() / "persisted";
+         c.under_fault([&] { f.persist(to); });
          expect(read_text(c.dir() / "persisted") == "new", "persisted file has other content");
          fs::remove(c.dir() / "persisted");
      }},
@@ -167,15 +173,15 @@ const std::vector<row> rows = {
      }},
     {"named_temporary_file()",
      [](context& c) {
+         const auto o = named_in(c.dir());
          std::optional<tempfile::named_temporary_file> f;
-         c.under_fault([&] { f.emplace(named_in(c.dir())); });
+         c.under_fault([&] { f.emplace(o); });
      }},
     {"named_temporary_file::create(ec)",
      [](context& c) {
+         const auto o = named_in(c.dir());
          std::optional<tempfile::named_temporary_file> f;
-         ec_form(c, [&](std::error_code& ec) {
-             f.emplace(tempfile::named_temporary_file::create(named_in(c.dir()), ec));
-         });
+         ec_form(c, [&](std::error_code& ec) { f.emplace(tempfile::named_temporary_file::create(o, ec)); });
      }},
     {"named_temporary_file stream + close()",
      [](context& c) {
@@ -192,7 +198,8 @@ const std::vector<row> rows = {
      [](context& c) {
          tempfile::named_temporary_file f(named_in(c.dir()));
          f.write("new");
-         c.under_fault([&] { f.persist(c.dir() / "persisted", false); });
+         const fs::path to = c.dir() / "persisted";
+         c.under_fault([&] { f.persist(to, false); });
          expect(read_text(c.dir() / "persisted") == "new", "persisted file has other content");
          f.close();
          fs::remove(c.dir() / "persisted");
@@ -205,15 +212,15 @@ const std::vector<row> rows = {
      }},
     {"temporary_directory()",
      [](context& c) {
+         const auto o = directory_in(c.dir());
          std::optional<tempfile::temporary_directory> d;
-         c.under_fault([&] { d.emplace(directory_in(c.dir())); });
+         c.under_fault([&] { d.emplace(o); });
      }},
     {"temporary_directory::create(ec)",
      [](context& c) {
+         const auto o = directory_in(c.dir());
          std::optional<tempfile::temporary_directory> d;
-         ec_form(c, [&](std::error_code& ec) {
-             d.emplace(tempfile::temporary_directory::create(directory_in(c.dir()), ec));
-         });
+         ec_form(c, [&](std::error_code& ec) { d.emplace(tempfile::temporary_directory::create(o, ec)); });
      }},
     {"temporary_directory::cleanup()",
      [](context& c) {
@@ -226,16 +233,16 @@ const std::vector<row> rows = {
     {"atomic_file(target)",
      [](context& c) {
          c.fixture("target");
+         const fs::path target = c.dir() / "target";
          std::optional<tempfile::atomic_file> a;
-         c.under_fault([&] { a.emplace(c.dir() / "target"); });
+         c.under_fault([&] { a.emplace(target); });
      }},
     {"atomic_file::create(ec)",
      [](context& c) {
          c.fixture("target");
+         const fs::path target = c.dir() / "target";
          std::optional<tempfile::atomic_file> a;
-         ec_form(c, [&](std::error_code& ec) {
-             a.emplace(tempfile::atomic_file::create(c.dir() / "target", ec));
-         });
+         ec_form(c, [&](std::error_code& ec) { a.emplace(tempfile::atomic_file::create(target, ec)); });
      }},
     {"atomic_file write 64 KiB + commit()",
      [](context& c) {
@@ -282,21 +289,23 @@ const std::vector<row> rows = {
      }},
     {"spooled_temporary_file::create(ec)",
      [](context& c) {
+         const auto o = names_in(c.dir());
          std::optional<tempfile::spooled_temporary_file> s;
-         ec_form(c, [&](std::error_code& ec) {
-             s.emplace(tempfile::spooled_temporary_file::create(16, names_in(c.dir()), ec));
-         });
+         ec_form(
+             c, [&](std::error_code& ec) { s.emplace(tempfile::spooled_temporary_file::create(16, o, ec)); });
      }},
     {"remove_tree",
      [](context& c) {
          make_tree(c);
-         c.under_fault([&] { tempfile::remove_tree(c.dir() / "tree"); });
+         const fs::path tree = c.dir() / "tree";
+         c.under_fault([&] { tempfile::remove_tree(tree); });
          expect(!fs::exists(c.dir() / "tree"), "tree still there");
      }},
     {"remove_tree(ec)",
      [](context& c) {
          make_tree(c);
-         ec_form(c, [&](std::error_code& ec) { tempfile::remove_tree(c.dir() / "tree", ec); });
+         const fs::path tree = c.dir() / "tree";
+         ec_form(c, [&](std::error_code& ec) { tempfile::remove_tree(tree, ec); });
          expect(!fs::exists(c.dir() / "tree"), "tree still there");
      }},
     {"enable_signal_cleanup()", [](context& c) { c.under_fault([] { tempfile::enable_signal_cleanup(); }); }},
