@@ -1,55 +1,22 @@
 // SPDX-License-Identifier: MIT
 // reap_orphans(options, ec) never throws, even when memory runs out: every
-// allocation it makes is made to fail in turn (a replaced operator new that
-// fails the N-th allocation once armed), and each run must report
+// allocation it makes is made to fail in turn (the suite's operator new,
+// tests/support/counting_new.hpp), and each run must report
 // errc::not_enough_memory or succeed, never throw, and never remove what
 // it must not.
 #ifndef _WIN32
+#include "counting_new.hpp"
 #include "harness.hpp"
 
 #include <tempfile/tempfile.hpp>
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
+#include <cstddef>
 #include <system_error>
 
 #include <fcntl.h>
 #include <sys/stat.h>
-
-namespace {
-std::atomic<long> allocations_left{-1};  // -1: never fail
-
-void* allocate(std::size_t n) {
-    long left = allocations_left.load();
-    while (left >= 0 && !allocations_left.compare_exchange_weak(left, left - 1)) {
-    }
-    if (left == 0) throw std::bad_alloc();
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-    throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-    return allocate(n);
-}
-void* operator new[](std::size_t n) {
-    return allocate(n);
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-    std::free(p);
-}
 
 namespace {
 namespace fs = std::filesystem;
@@ -73,20 +40,21 @@ TEST(ReapOrphansMemory, EveryFailedAllocationIsReportedAsNotEnoughMemoryNeverThr
     o.min_age = 0s;
     bool succeeded = false;
     int runs = 0;
-    for (long fail_at = 0; !succeeded && fail_at < 10000; ++fail_at, ++runs) {
+    for (std::size_t fail_at = 0; !succeeded && fail_at < 10000; ++fail_at, ++runs) {
         tempfile::name_options names;
         const fs::path orphan = tempfile::mkdtemp(names);
         tempfile_test::write_text(orphan / "f", "x");
         make_old(orphan);
         std::error_code ec;
         bool threw = false;
-        allocations_left = fail_at;
-        try {
-            (void)tempfile::reap_orphans(o, ec);
-        } catch (...) {
-            threw = true;
+        {
+            tempfile_test::fail_nth_allocation fault(fail_at);
+            try {
+                (void)tempfile::reap_orphans(o, ec);
+            } catch (...) {
+                threw = true;
+            }
         }
-        allocations_left = -1;
         ASSERT_FALSE(threw) << "allocation " << fail_at;
         if (ec) {
             ASSERT_EQ(ec, std::errc::not_enough_memory) << "allocation " << fail_at << ": " << ec.message();
