@@ -70,7 +70,10 @@ run_suite() {
   echo "   $summary"
   if [ "$fails" -ne 0 ]; then
     sed -n '/The following tests FAILED/,$p' "$log"
-    grep -E -B2 -A30 'Failure|LEAK|FAILED|ERROR: AddressSanitizer|runtime error|WARNING: ThreadSanitizer' "$log" | head -n 200
+    # (': Failure$' and not 'Failure': test names such as AllocationFailure
+    # would otherwise print the whole log.)
+    grep -E -B4 -A25 ': Failure$|^\[  FAILED  \]|LEAK|ERROR: AddressSanitizer|runtime error|WARNING: ThreadSanitizer' "$log" |
+      grep -v -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed|^ +Start +[0-9]+:' | head -n 300
     failures+=("$name: $fails of $total failed")
   fi
   passed=$((passed + total - fails)); failed=$((failed + fails))
