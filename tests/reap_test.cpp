@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -451,6 +452,48 @@ TEST(ReapOrphans, AnEntryThatCannotBeLookedIntoIsReportedAndTheOthersStillGo) {
     });
     EXPECT_EQ(status, 0);
     fs::remove_all(home);
+}
+
+// Two reapers and a program removing the same orphans by hand, all at once:
+// entries vanish between the listing, the stat, the lock and the removal,
+// and inside the trees being removed. None of that is an error, and no
+// entry is reported removed twice.
+TEST(ReapOrphans, EntriesVanishingWhileItRunsAreNotErrors) {
+    constexpr int rounds = 20;
+    constexpr int orphans = 30;
+    for (int round = 0; round < rounds; ++round) {
+        std::set<fs::path> made;
+        tempfile::name_options names;
+        for (int i = 0; i < orphans; ++i) {
+            const fs::path dir = tempfile::mkdtemp(names);
+            write_text(dir / "a", "a");
+            fs::create_directory(dir / "sub");
+            write_text(dir / "sub" / "b", "b");
+            make_old(dir);
+            made.insert(dir);
+            const fs::path file = tempfile::mkstemp(names).path;
+            make_old(file);
+            made.insert(file);
+        }
+        std::error_code first_ec, second_ec;
+        reap_result first, second;
+        std::thread a([&] { first = reap_orphans(reaping(test_dir()), first_ec); });
+        std::thread b([&] { second = reap_orphans(reaping(test_dir()), second_ec); });
+        for (auto it = made.rbegin(); it != made.rend(); ++it) {  // the other way round
+            std::error_code ignored;
+            fs::remove_all(*it, ignored);
+        }
+        a.join();
+        b.join();
+        EXPECT_FALSE(first_ec) << "round " << round << ": " << first_ec.message();
+        EXPECT_FALSE(second_ec) << "round " << round << ": " << second_ec.message();
+        EXPECT_TRUE(first.failed.empty() && second.failed.empty()) << "round " << round;
+        std::set<fs::path> removed(first.removed.begin(), first.removed.end());
+        for (const fs::path& p : second.removed)
+            EXPECT_TRUE(removed.insert(p).second) << p << " reported removed by both";
+        for (const fs::path& p : removed) EXPECT_EQ(made.count(p), 1u) << p;
+        ASSERT_TRUE(list_dir(test_dir()).empty()) << "round " << round;
+    }
 }
 
 // An owner makes, marks and checks its entries while a reaper loops over
