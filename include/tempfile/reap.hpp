@@ -26,8 +26,10 @@ struct reap_options {
 /// What reap_orphans() did.
 struct reap_result {
     std::vector<fs::path> removed;  ///< absolute; with dry_run, what would have gone
-    std::vector<fs::path> alive;    ///< old enough, but held by a live owner's lock
-    std::uintmax_t entries = 0;     ///< files and directories removed, as remove_tree counts (dry_run: 0)
+    /// Old enough, but held by a live owner's lock (or, POSIX, by another
+    /// reaper that is removing it at that moment).
+    std::vector<fs::path> alive;
+    std::uintmax_t entries = 0;  ///< files and directories removed, as remove_tree counts (dry_run: 0)
     /// Entries that could not be looked at, locked or removed (whatever
     /// could go of a directory went): the error reported is the first one's.
     std::vector<fs::path> failed;
