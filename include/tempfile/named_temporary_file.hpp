@@ -72,9 +72,10 @@ public:
     /// Disarms deletion (the file stays open) and returns the path (empty for
     /// an empty owner). Takes away the lock of options.lock: what is kept is
     /// no longer a temporary, though it keeps its temporary name, which a
-    /// reaper takes once it is older than its min_age. Cannot fail on POSIX; on Windows, where the file was
-    /// opened delete-on-close, throws std::filesystem::filesystem_error naming
-    /// path() if that flag cannot be cleared (the file may then still go at close).
+    /// reaper takes once it is older than its min_age. Cannot fail on POSIX;
+    /// on Windows, where the file was opened delete-on-close, throws
+    /// std::filesystem::filesystem_error naming path() if that flag cannot be
+    /// cleared (the file may then still go at close).
     fs::path keep();
     /// Renames the file to `target` atomically (same file system only: EXDEV
     /// is reported, never a silent copy), then keeps it: path() becomes
