@@ -8,7 +8,9 @@
 #            also builds the fault matrix;
 #   checks   the fault matrix, the gcovr report, the consumer projects
 #            (static, shared), the .deb packages (scripts/check-deb.sh), the
-#            Doxygen reference (scripts/check-docs.sh), the fuzzers
+#            Doxygen reference (scripts/check-docs.sh), every ```cpp block of
+#            README.md and docs/ compiled and run (scripts/check-snippets.sh),
+#            every relative link and #anchor there (scripts/check-links.py), the fuzzers
 #            (libFuzzer, a fixed time each), clang-format, the SPDX lines,
 #            clang-tidy, cppcheck;
 #   windows  the Windows suite under Wine (scripts/extra-suites.sh).
@@ -132,6 +134,8 @@ for kind in static shared; do
 done
 run_check deb scripts/check-deb.sh "$out/deb"
 run_check docs scripts/check-docs.sh "$out/docs"
+show_log=1 run_check snippets scripts/check-snippets.sh "$out/snippets"
+run_check links python3 scripts/check-links.py
 FUZZ_SECONDS=${FUZZ_SECONDS:-15} show_log=1 run_check fuzz scripts/fuzz.sh "$out/fuzz"
 run_check lint-format scripts/lint.sh format
 run_check lint-spdx scripts/lint.sh spdx
