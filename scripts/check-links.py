@@ -36,21 +36,24 @@ def prose_lines(path: pathlib.Path):
             yield number, line
 
 
-def anchors_of(path: pathlib.Path, cache: dict) -> set:
-    if path not in cache:
+def anchors_of(path: pathlib.Path, cache: dict, labels_only: bool = False) -> set:
+    """The anchors of path's headings; labels_only: only those that
+    docs/markdown-anchors.py gives Doxygen (levels 2 to 6)."""
+    key = (path, labels_only)
+    if key not in cache:
         seen: dict = {}
         found = set()
         for _, line in prose_lines(path):
             found.update(LABEL.findall(line))
             match = HEADING.match(line)
-            if not match:
+            if not match or (labels_only and len(match.group(1)) < 2):
                 continue
             slug = anchors_module.slug(LABEL.sub("", match.group(2)).strip())
             count = seen.get(slug, 0)
             seen[slug] = count + 1
             found.add(f"{slug}-{count}" if count else slug)
-        cache[path] = found
-    return cache[path]
+        cache[key] = found
+    return cache[key]
 
 
 def main() -> int:
@@ -81,6 +84,17 @@ def main() -> int:
                     elif anchor not in anchors_of(where, cache):
                         print(f"{shown}:{number}: {target}: no heading with anchor #{anchor} in {where.relative_to(ROOT)}")
                         errors += 1
+    # Doxygen's section labels are global: a heading's anchor may be used by
+    # one page only, or the API reference fails (scripts/check-docs.sh).
+    owner: dict = {}
+    for path in files:
+        for anchor in sorted(anchors_of(path, cache, labels_only=True)):
+            if anchor in owner:
+                print(f"{path.relative_to(ROOT)}: heading anchor #{anchor} is also one of "
+                      f"{owner[anchor].relative_to(ROOT)}'s (Doxygen labels are global)")
+                errors += 1
+            else:
+                owner[anchor] = path
     print(f"links: {links} relative links in {len(files)} files, {errors} broken")
     return 1 if errors else 0
 
