@@ -70,7 +70,7 @@ def fail(message: str) -> None:
 
 def parse_marker(text: str, where: str) -> dict:
     options = {"run": True, "skip": False, "std": "c++17", "copy_of": None, "why": ""}
-    for word in (w.strip() for w in text.split(",")):
+    for word in (w.strip() for w in text.split(",") if w.strip()):
         name, _, rest = word.partition(" ")
         rest = rest.strip()
         if name in ("compile-only", "skip"):
