@@ -3,8 +3,9 @@
 # Every ```cpp block of README.md and docs/*.md compiles, links against the
 # installed library and runs (scripts/snippets.py says how a block is wrapped
 # and how a block opts out, with its reason).
-# The library is built once (Debug, static, the library only; rebuilt
-# incrementally on later runs), installed into WORK/prefix, and each block is
+# The library alone is built once (static, -O0 without debug information,
+# the quickest build; incrementally on later runs), installed into
+# WORK/prefix, and each block is
 # compiled exactly as README.md says a program is:
 #   c++ -std=c++17 app.cpp $(pkg-config --cflags --libs tempfile)
 # with -Wall -Wextra -Werror. Each block runs in a fresh working directory
@@ -18,7 +19,7 @@ mkdir -p "$work"
 work=$(cd "$work" && pwd)
 jobs=${JOBS:-$(nproc)}
 
-cmake -S "$root" -B "$work/lib" -DCMAKE_BUILD_TYPE=Debug -DTEMPFILE_BUILD_TESTS=OFF -DTEMPFILE_BUILD_EXAMPLES=OFF \
+cmake -S "$root" -B "$work/lib" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG= -DTEMPFILE_BUILD_TESTS=OFF -DTEMPFILE_BUILD_EXAMPLES=OFF \
   -DTEMPFILE_BUILD_TOOLS=OFF -DTEMPFILE_INSTALL=ON >"$work/configure.log"
 cmake --build "$work/lib" -j"$jobs" >"$work/build.log" || { tail -n 40 "$work/build.log"; exit 1; }
 rm -rf "$work/prefix" "$work/snippets" "$work/run"
