@@ -234,7 +234,12 @@ TEST(Gettempdir, NoUsableCandidateReportsTheLastOnesErrorAndNamesIt) {
 TEST(Gettempdir, ProbeWritesNothingSoAFileSizeLimitOfZeroKillsNothing) {
     fs::path dir = make_dir("d");
     int status = tempfile_test::run_in_child([&] {
+        // Only the soft limit: the hard one stays, so that the coverage
+        // build's child can still write its data as it ends (a container's
+        // root may lack CAP_SYS_RESOURCE to raise a hard limit again).
         struct rlimit none {};
+        if (::getrlimit(RLIMIT_FSIZE, &none) != 0) return 10;
+        none.rlim_cur = 0;
         if (::setrlimit(RLIMIT_FSIZE, &none) != 0) return 10;  // SIGXFSZ keeps its default action
         use_environment(dir);
         fs::path made = tempfile::mkdtemp();

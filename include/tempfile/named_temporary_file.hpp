@@ -45,8 +45,8 @@ struct named_file_options {
 ///   end, whichever comes first. Windows opens it with
 ///   FILE_FLAG_DELETE_ON_CLOSE, so it is gone even after a crash there.
 /// - delete_on_close = false: close() keeps the file, so that another process
-///   can open it by name (Windows cannot reopen an open temporary file: the
-///   seed's third pitfall); the owner's end deletes it.
+///   can open it by name (on Windows a temporary file that is still open
+///   cannot be opened again by name); the owner's end deletes it.
 /// - keep = true: never deleted for you (Python's delete=False).
 /// Opened with share read/write/delete on Windows. A file already deleted
 /// by someone else is not an error. A copy that a fork()ed child destroys

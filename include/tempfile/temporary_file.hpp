@@ -20,8 +20,9 @@ namespace tempfile {
 /// to mkstemp then unlink at once, and remembers the directory (except after
 /// ENOENT, which a directory made later would not repeat). Other POSIX:
 /// that fallback. Windows: FILE_FLAG_DELETE_ON_CLOSE (it has a hidden name there
-/// until closed). There is deliberately no path(): a TemporaryFile's name
-/// cannot be relied on (the seed's fourth pitfall), so it cannot compile.
+/// until closed). There is deliberately no path(): the file has no name to
+/// rely on (Python's TemporaryFile has one on some platforms only), so code
+/// that asks for it does not compile; use named_temporary_file for a name.
 ///
 /// The constructor throws std::filesystem::filesystem_error (the directory in
 /// path1) or std::invalid_argument (a bad prefix or suffix).

@@ -231,25 +231,48 @@ void flush_coverage() noexcept {
 #ifndef _WIN32
 #if TEMPFILE_TEST_COVERAGE
 namespace {
-// Writes the coverage data, then dies of the signal as SIG_DFL would have.
-// Not async-signal-safe (gcov writes files), which is acceptable here: the
-// tests raise these signals from ordinary code, never inside malloc.
-extern "C" void flush_coverage_then_die(int signo) {
+constexpr int flushed_signals[] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction before_flush[3];
+
+// Writes the coverage data, then lets the signal do what it did before
+// (the library's own handler, when the test enabled signal cleanup, or the
+// default death). Not async-signal-safe (gcov writes files), which is
+// acceptable here: the tests raise these signals from ordinary code, never
+// inside malloc.
+// The library's handler may have saved this one as its previous and call it
+// again: the second time round, the signal's default action ends the process.
+volatile sig_atomic_t passed_on = 0;
+
+extern "C" void flush_coverage_then_pass_on(int signo) {
     flush_coverage();
-    ::signal(signo, SIG_DFL);
+    for (int i = 0; i < 3; ++i) {
+        if (flushed_signals[i] != signo) continue;
+        if (passed_on) {
+            struct sigaction default_action {};
+            default_action.sa_handler = SIG_DFL;
+            ::sigaction(signo, &default_action, nullptr);
+        } else {
+            ::sigaction(signo, &before_flush[i], nullptr);
+        }
+    }
+    passed_on = 1;
     sigset_t just_this;
     sigemptyset(&just_this);
     sigaddset(&just_this, signo);
+    ::raise(signo);  // pending until unblocked, then handled as before
     ::sigprocmask(SIG_UNBLOCK, &just_this, nullptr);
-    ::raise(signo);
 }
 
 void install_coverage_flush() {
-    for (int signo : {SIGINT, SIGTERM, SIGHUP}) {
+    for (int i = 0; i < 3; ++i) {
+        struct sigaction now {};
+        ::sigaction(flushed_signals[i], nullptr, &now);
+        // A grandchild inherits its parent's: what came before stays saved.
+        if ((now.sa_flags & SA_SIGINFO) == 0 && now.sa_handler == flush_coverage_then_pass_on) continue;
         struct sigaction action {};
-        action.sa_handler = flush_coverage_then_die;
+        action.sa_handler = flush_coverage_then_pass_on;
         sigemptyset(&action.sa_mask);
-        ::sigaction(signo, &action, nullptr);
+        ::sigaction(flushed_signals[i], &action, &before_flush[i]);
     }
 }
 }  // namespace
@@ -309,8 +332,13 @@ fs::path make_dir_for_nobody(const std::string& name) {
 int run_with_file_size_limit(unsigned long max_file_size, const std::function<int()>& body) {
     return run_in_child([&] {
         std::signal(SIGXFSZ, SIG_IGN);
+        // The soft limit only: flush_coverage() raises it again as the child
+        // ends (lowering the hard one would truncate the coverage data, and
+        // corrupt it for every later process, where root lacks
+        // CAP_SYS_RESOURCE, as in CI's container).
         struct rlimit limit {};
-        limit.rlim_cur = limit.rlim_max = max_file_size;
+        if (getrlimit(RLIMIT_FSIZE, &limit) != 0) return 96;
+        limit.rlim_cur = max_file_size;
         if (setrlimit(RLIMIT_FSIZE, &limit) != 0) return 96;
         return body();
     });
