@@ -163,16 +163,21 @@ TEST(AtomicFile, TemporaryIsHiddenBesideTheTarget) {
 }
 
 #ifndef _WIN32
-TEST(AtomicFile, CommitCreatesAMissingTargetWithMode0600) {
-    mode_t old = ::umask(0);
-    fs::path target = test_dir() / "fresh";
-    atomic_file f(target);
-    ::umask(old);
-    f.write("hello");
-    f.commit();
-    EXPECT_EQ(read_text(target), "hello");
-    EXPECT_EQ(mode_of(target), 0600u);
-    fs::remove(target);
+// Release 0.2: a new target gets what any program's new file gets, 0666
+// less the umask (QSaveFile, std::ofstream); it used to be 0600.
+TEST(AtomicFile, CommitCreatesAMissingTargetWith0666LessTheUmask) {
+    for (mode_t umask : {0, 022, 077}) {
+        mode_t old = ::umask(umask);
+        fs::path target = test_dir() / "fresh";
+        atomic_file f(target);
+        ::umask(old);
+        EXPECT_EQ(mode_of(f.temporary_path()), 0666u & ~umask);
+        f.write("hello");
+        f.commit();
+        EXPECT_EQ(read_text(target), "hello");
+        EXPECT_EQ(mode_of(target), 0666u & ~umask) << std::oct << umask;
+        fs::remove(target);
+    }
 }
 
 TEST(AtomicFile, KeepsTheTargetsPermissionBits) {
