@@ -53,7 +53,16 @@ bool is_transient_refusal(DWORD error) noexcept {
 bool worth_retrying(DWORD error, const wchar_t* target) noexcept {
     if (!is_transient_refusal(error)) return false;
     const DWORD attributes = ::GetFileAttributesW(target);
-    return attributes == INVALID_FILE_ATTRIBUTES || !(attributes & FILE_ATTRIBUTE_DIRECTORY);
+    return attributes == INVALID_FILE_ATTRIBUTES ||
+           !(attributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_READONLY));
+}
+
+bool replace_file_is_atomic() noexcept {
+    static const bool atomic = [] {
+        HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
+        return ntdll == nullptr || ::GetProcAddress(ntdll, "wine_get_version") == nullptr;
+    }();
+    return atomic;
 }
 
 replace_step after_replace_error(DWORD error) noexcept {
@@ -156,6 +165,11 @@ void set_mode(handle, unsigned, std::error_code& ec) noexcept {
 }
 
 void replace(const fs::path& from, const fs::path& to, bool write_through, std::error_code& ec) noexcept {
+    win::replace(from, to, write_through, win::replace_file_is_atomic(), ec);
+}
+
+void win::replace(const fs::path& from, const fs::path& to, bool write_through, bool use_replace_file,
+                  std::error_code& ec) noexcept {
     ec.clear();
     const win::os_path source(from);
     const win::os_path target(to);
@@ -164,7 +178,7 @@ void replace(const fs::path& from, const fs::path& to, bool write_through, std::
     constexpr DWORD replace_flags = REPLACEFILE_IGNORE_MERGE_ERRORS | REPLACEFILE_IGNORE_ACL_ERRORS;
     const DWORD move_flags = MOVEFILE_REPLACE_EXISTING | (write_through ? MOVEFILE_WRITE_THROUGH : 0);
     win::retry_budget budget;  // one for the call, whichever way it goes
-    bool move = false;
+    bool move = !use_replace_file;
     for (int attempt = 0;; ++attempt) {
         DWORD error_code;
         if (!move) {
@@ -176,7 +190,10 @@ void replace(const fs::path& from, const fs::path& to, bool write_through, std::
                 move = true;
                 continue;  // at once: nothing is in the way
             }
-            if (step == win::replace_step::fail || !win::worth_retrying(error_code, target.c_str())) {
+            // ERROR_UNABLE_TO_REMOVE_REPLACED is retried as it is; a refusal
+            // only while the target is no directory and not read-only.
+            if (step == win::replace_step::fail ||
+                (win::is_transient_refusal(error_code) && !win::worth_retrying(error_code, target.c_str()))) {
                 ec = win::error(error_code);
                 return;
             }

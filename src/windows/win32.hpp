@@ -134,8 +134,9 @@ HANDLE create_new(const std::filesystem::path& path, DWORD flags, SECURITY_ATTRI
 /// rename retries the same). Anything else is final.
 bool is_transient_refusal(DWORD error) noexcept;
 
-/// is_transient_refusal(error), unless `target` is a directory: replacing
-/// one is denied for good, and waiting a second would change nothing.
+/// is_transient_refusal(error), unless `target` is a directory or read-only:
+/// replacing either is denied for good, and waiting a second would change
+/// nothing.
 bool worth_retrying(DWORD error, const wchar_t* target) noexcept;
 
 /// What os::replace does after ReplaceFileW failed with `error`:
@@ -146,6 +147,19 @@ bool worth_retrying(DWORD error, const wchar_t* target) noexcept;
 /// files keep their names) and the transient refusals; fail for anything else.
 enum class replace_step { retry, move_instead, fail };
 replace_step after_replace_error(DWORD error) noexcept;
+
+/// Whether this system's ReplaceFileW replaces atomically. Windows' does.
+/// Wine's (8.0) moves the target aside under a GetTempFileNameW name, then
+/// the replacement in: for a moment there is no target, its attributes and
+/// ACL are not carried over, and when the first move fails (a sharing
+/// violation) the "rf*.tmp" file it made is left behind. Under Wine,
+/// os::replace therefore uses MoveFileExW (rename(2) underneath, atomic).
+bool replace_file_is_atomic() noexcept;
+
+/// os::replace, with the choice of ReplaceFileW made by the caller (tests
+/// run the ReplaceFileW path under Wine too).
+void replace(const std::filesystem::path& from, const std::filesystem::path& to, bool write_through,
+             bool use_replace_file, std::error_code& ec) noexcept;
 
 /// The target held by a symbolic link's reparse data (FSCTL_GET_REPARSE_POINT
 /// output, `size` bytes, tag IO_REPARSE_TAG_SYMLINK): its substitute name,
