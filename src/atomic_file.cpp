@@ -61,7 +61,11 @@ atomic_file::atomic_file(const fs::path& target, const atomic_file_options& opti
     std::error_code ec;
     fs::path failed_at;
     *this = create(target, options, ec, &failed_at);
-    if (ec) detail::throw_error("atomic_file", failed_at.empty() ? target : failed_at, ec);
+    if (ec) {
+        discard();  // a temporary that could not be deleted: no destructor will run
+        detail::unregister_owned(registration_);
+        detail::throw_error("atomic_file", failed_at.empty() ? target : failed_at, ec);
+    }
 }
 
 atomic_file atomic_file::create(const fs::path& target, std::error_code& ec) {
@@ -162,6 +166,9 @@ atomic_file::atomic_file(atomic_file&& other) noexcept
 atomic_file& atomic_file::operator=(atomic_file&& other) noexcept {
     if (this == &other) return *this;
     discard();
+    // A temporary that could not be deleted is given up: this object now
+    // owns `other`'s.
+    detail::unregister_owned(registration_);
     file::operator=(static_cast<file&&>(other));  // only the base part
     target_ = std::move(other.target_);
     other.target_.clear();
@@ -177,19 +184,24 @@ atomic_file& atomic_file::operator=(atomic_file&& other) noexcept {
 
 atomic_file::~atomic_file() {
     discard();
+    detail::unregister_owned(registration_);  // a last attempt failed: nothing more can be done
 }
 
 // Closes and deletes the temporary; target is never touched. A fork()ed
 // child's copy closes its descriptor and leaves the temporary to its parent.
-// A second call finds nothing to do.
+// A second call finds nothing to do, unless the deletion failed (EROFS,
+// EACCES): then the temporary is still this object's, named by
+// temporary_path() and registered for the signal handler, and the next
+// discard() or the destructor tries again.
 void atomic_file::discard() noexcept {
     try {
         close();
     } catch (...) {
     }
     if (!temporary_.empty() && generation_ == detail::current_generation()) {
-        std::error_code ignored;
-        os::remove_file(temporary_, ignored);
+        std::error_code ec;
+        os::remove_file(temporary_, ec);
+        if (ec) return;
     }
     temporary_.clear();
     detail::unregister_owned(registration_);
@@ -211,31 +223,39 @@ void atomic_file::commit(std::error_code& ec) {
     // and whose badbit was cleared since, means the content is not whole:
     // publishing it would lose the old content for a truncated new one.
     ec = write_error();
+    // All that the steps after the rename need is made before it (the
+    // directory to sync is opened, its path built), so that nothing
+    // allocates once target holds the new content: a failed commit() never
+    // changed the target.
+    os::handle directory = file::invalid_handle();
+    std::error_code directory_error;  // reported after the rename, as a failed sync would be
     if (!ec) {
         try {
             if (sync_ != durability::none) sync();  // the data is on disk before the name points at it
             close();                                // flushes the stream in any case
+            if (sync_ == durability::full)
+                directory = os::open_directory_for_sync(destination().parent_path(), directory_error);
         } catch (const std::system_error& e) {
             ec = e.code();
-        } catch (const std::bad_alloc&) {  // the stream's newline translation
+        } catch (const std::bad_alloc&) {  // the stream's newline translation, the directory's path
             ec = detail::out_of_memory();
         }
     }
     if (!ec) os::replace(temporary_, destination(), /*write_through=*/sync_ != durability::none, ec);
     if (ec) {
-        discard();
+        if (directory != file::invalid_handle()) os::close(directory);
+        discard();  // keeps the temporary if it cannot be deleted
         return;
     }
     temporary_.clear();
     detail::unregister_owned(registration_);
-    if (sync_ != durability::full) return;
     // The rename itself is durable only once the directory is synced. If this
     // fails, target already holds the new content; the error says it may not
     // survive a power cut.
-    try {
-        os::sync_directory(destination().parent_path(), ec);
-    } catch (const std::bad_alloc&) {
-        ec = detail::out_of_memory();
+    ec = directory_error;
+    if (directory != file::invalid_handle()) {
+        os::sync_directory(directory, ec);
+        os::close(directory);
     }
 }
 

@@ -107,6 +107,18 @@ bool is_full(const fs::path& dir) noexcept;
 /// FlushFileBuffers on the directory, where the file system can flush one.
 void sync_directory(const fs::path& dir, std::error_code& ec) noexcept;
 
+/// sync_directory in two steps, so that nothing is allocated between a
+/// rename and its sync (atomic_file::commit opens the directory before its
+/// rename): opens `dir` for syncing (POSIX O_RDONLY|O_DIRECTORY; Windows
+/// read/write with backup semantics). Returns file::invalid_handle() with
+/// ec set on failure, or with ec clear where the file system cannot sync a
+/// directory (Windows), which sync_directory(handle) then skips.
+handle open_directory_for_sync(const fs::path& dir, std::error_code& ec) noexcept;
+/// The second step: syncs `dir` (from open_directory_for_sync;
+/// file::invalid_handle() does nothing). Allocates nothing. The caller
+/// closes `dir` (os::close).
+void sync_directory(handle dir, std::error_code& ec) noexcept;
+
 // ---- I/O on an open handle -------------------------------------------------
 
 /// One read call (EINTR retried): 0 at end of file.

@@ -300,6 +300,59 @@ TEST(AllocationFailureReopen, ReopenNeverThrowsAndLeaksNothing) {
     }
 }
 
+// commit() with its n-th allocation failing, for every n and every
+// durability: it fails with ENOMEM having left the target as it was, or
+// succeeds having replaced it; never a failure after the target was
+// replaced (issue 10: the fault matrix saw the directory's path allocated
+// after the rename). The throwing form throws std::bad_alloc in the first
+// case only.
+TEST(AllocationFailureCommit, ACommitThatRunsOutOfMemoryNeverReplacedTheTarget) {
+    const fs::path target = test_dir() / "target";
+    for (auto sync : {tempfile::durability::none, tempfile::durability::data, tempfile::durability::full}) {
+        for (bool throwing : {false, true}) {
+            std::size_t failures = 0;
+            for (std::size_t n = 0;; ++n) {
+                ASSERT_LT(n, 2000u) << "commit() made more than 2000 allocations";
+                tempfile_test::write_text(target, "old");
+                tempfile::atomic_file_options options;
+                options.sync = sync;
+                tempfile::atomic_file f(target, options);
+                f.write("new");
+                std::error_code ec;
+                bool reached;
+                {
+                    fail_nth_allocation fail(n);
+                    if (throwing) {
+                        try {
+                            f.commit();
+                        } catch (const std::bad_alloc&) {
+                            ec = std::make_error_code(std::errc::not_enough_memory);
+                        }
+                    } else {
+                        f.commit(ec);
+                    }
+                    reached = fail.failed();
+                }
+                const std::string now = tempfile_test::read_text(target);
+                if (ec) {
+                    ++failures;
+                    EXPECT_EQ(ec, std::errc::not_enough_memory) << "allocation " << n << ": " << ec.message();
+                    EXPECT_EQ(now, "old")
+                        << "a commit that failed at allocation " << n << " replaced the target";
+                } else {
+                    EXPECT_EQ(now, "new") << "allocation " << n;
+                }
+                EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"target"}) << "allocation " << n;
+                if (!reached) break;
+            }
+            if (sync == tempfile::durability::full) {
+                EXPECT_GT(failures, 0u) << "commit() allocates nothing: this test would prove nothing";
+            }
+        }
+    }
+    fs::remove(target);
+}
+
 // The throwing gettempdir() reports out of memory as every throwing form
 // does, std::bad_alloc, and never as a filesystem_error blaming a candidate
 // directory (nor naming none).

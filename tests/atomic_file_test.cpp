@@ -655,6 +655,46 @@ TEST(AtomicFile, WithoutPrivilegeAnOwnerOrGroupThatCannotBeKeptIsNoError) {
     fs::remove_all(dir);
 }
 
+// A commit() whose rename is refused (EACCES here, EROFS on a read-only
+// mount) cannot delete its temporary either: the owner keeps it (issue 10,
+// the fault matrix), so that a later discard() deletes it once it can, or
+// else the destructor does. Before the fix the owner forgot it at once.
+TEST(AtomicFile, ATemporaryThatCannotBeDeletedAfterAFailedCommitStaysOwned) {
+    const fs::path dir = tempfile_test::make_dir_for_nobody("locked");
+    int status = tempfile_test::run_as_nobody([&] {
+        const fs::path target = dir / "target";
+        write_text(target, "old");
+        const auto writable = fs::perms::owner_all;
+        const auto read_only = fs::perms::owner_read | fs::perms::owner_exec;
+        for (bool by_discard : {true, false}) {
+            fs::path temporary;
+            {
+                atomic_file f(target);
+                f.write("new");
+                temporary = f.temporary_path();
+                fs::permissions(dir, read_only);
+                std::error_code ec;
+                f.commit(ec);
+                if (ec != std::errc::permission_denied) return 10;
+                if (f.is_open() || f.temporary_path() != temporary || !fs::exists(temporary)) return 11;
+                f.discard();  // still refused: still owned
+                if (f.temporary_path() != temporary || !fs::exists(temporary)) return 12;
+                f.commit(ec);
+                if (ec != std::errc::bad_file_descriptor) return 13;
+                fs::permissions(dir, writable);
+                if (by_discard) {
+                    f.discard();
+                    if (!f.temporary_path().empty() || fs::exists(temporary)) return 14;
+                }
+            }  // else the destructor deletes it
+            if (fs::exists(temporary) || read_text(target) != "old") return 15;
+        }
+        return list_dir(dir) == std::vector<std::string>{"target"} ? 0 : 16;
+    });
+    EXPECT_EQ(status, 0);
+    fs::remove_all(dir);
+}
+
 // ---- durability, counted under strace ----
 
 void commit_under_trace(tempfile::durability sync) {

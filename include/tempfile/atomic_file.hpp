@@ -85,7 +85,8 @@ public:
     /// Abandons what this object owned, as its destructor would (the
     /// temporary deleted, its target untouched), then takes `other`'s.
     atomic_file& operator=(atomic_file&& other) noexcept;
-    /// Without a commit(): deletes the temporary, leaves target as it was. Silent.
+    /// Without a commit(): deletes the temporary, leaves target as it was. Silent
+    /// (a temporary that cannot be deleted even then stays on disk).
     ~atomic_file() override;
 
     /// Flushes the stream, syncs the data (durability data or full:
@@ -100,7 +101,13 @@ public:
     /// and that was cleared since: bytes were lost), commit() fails with the
     /// first such error and publishes nothing. If that, the sync, close or
     /// rename fails, the temporary is deleted, target is as it was, and
-    /// filesystem_error names target. If only the final directory sync fails, target already holds
+    /// filesystem_error names target; when the temporary cannot be deleted
+    /// either (EROFS, EACCES: the rename was refused for the same reason),
+    /// this object still owns it (temporary_path() names it) and discard()
+    /// or the destructor tries again. Everything commit() needs after the
+    /// rename is allocated before it, so that running out of memory
+    /// (std::bad_alloc, errc::not_enough_memory) always leaves target as it
+    /// was. If only the final directory sync fails, target already holds
     /// the new content (the temporary is gone) and the error says that the
     /// rename may not survive a power cut.
     /// A second commit(), one after discard(), or one on an empty owner,
@@ -110,11 +117,15 @@ public:
     void commit(std::error_code& ec);
     /// Abandons the save now: closes and deletes the temporary; target is
     /// untouched. Idempotent (also after commit(), where there is nothing
-    /// left to abandon); a commit() afterwards fails with EBADF.
+    /// left to abandon); a commit() afterwards fails with EBADF. Silent: a
+    /// temporary that cannot be deleted (a read-only file system, a
+    /// directory no longer writable) stays owned, so that the next
+    /// discard() or the destructor tries again.
     void discard() noexcept;
     /// The target as given, absolute (a symbolic link stays named as such).
     const fs::path& target() const noexcept;
-    /// The temporary's path (empty once committed or discarded).
+    /// The temporary's path (empty once committed or discarded; still set
+    /// while a temporary that could not be deleted is owned).
     const fs::path& temporary_path() const noexcept;
 
 private:

@@ -167,13 +167,21 @@ void link_unnamed(handle h, const fs::path& target, std::error_code& ec) noexcep
 // macOS: F_FULLFSYNC, as for the data (see sync_fully), so that the rename
 // is on the medium, not only in the drive's cache.
 void sync_directory(const fs::path& dir, std::error_code& ec) noexcept {
+    unique_fd fd(open_directory_for_sync(dir, ec));
+    if (fd) sync_directory(fd.get(), ec);
+}
+
+handle open_directory_for_sync(const fs::path& dir, std::error_code& ec) noexcept {
     ec.clear();
-    unique_fd fd(open_retrying(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0));
-    if (!fd) {
-        ec = last_error();
-        return;
-    }
-    if (const int err = sync_fully(fd.get())) ec.assign(err, std::system_category());
+    const int fd = open_retrying(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (fd < 0) ec = last_error();
+    return fd;
+}
+
+void sync_directory(handle dir, std::error_code& ec) noexcept {
+    ec.clear();
+    if (dir < 0) return;
+    if (const int err = sync_fully(dir)) ec.assign(err, std::system_category());
 }
 
 }  // namespace tempfile::detail::os

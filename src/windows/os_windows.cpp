@@ -150,16 +150,28 @@ void link_unnamed(handle, const fs::path&, std::error_code& ec) noexcept {
 // directory (FAT, some network redirectors) ends quietly: nothing more can
 // be done there. An I/O error is reported.
 void sync_directory(const fs::path& dir, std::error_code& ec) noexcept {
+    win::unique_handle h(open_directory_for_sync(dir, ec));
+    if (h) sync_directory(h.get(), ec);
+}
+
+handle open_directory_for_sync(const fs::path& dir, std::error_code& ec) noexcept {
     ec.clear();
-    win::unique_handle h(::CreateFileW(win::os_path(dir).c_str(), GENERIC_READ | GENERIC_WRITE, share_all,
-                                       nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
-    DWORD error_code = ERROR_SUCCESS;
-    if (!h)
-        error_code = ::GetLastError();
-    else if (!::FlushFileBuffers(h.get()))
-        error_code = ::GetLastError();
-    if (error_code != ERROR_SUCCESS && !win::directory_flush_unsupported(error_code))
-        ec = win::error(error_code);
+    HANDLE h = ::CreateFileW(win::os_path(dir).c_str(), GENERIC_READ | GENERIC_WRITE, share_all, nullptr,
+                             OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+    if (h == INVALID_HANDLE_VALUE) {
+        const DWORD error_code = ::GetLastError();
+        if (!win::directory_flush_unsupported(error_code)) ec = win::error(error_code);
+    }
+    return h;
+}
+
+void sync_directory(handle dir, std::error_code& ec) noexcept {
+    ec.clear();
+    if (dir == INVALID_HANDLE_VALUE) return;
+    if (!::FlushFileBuffers(dir)) {
+        const DWORD error_code = ::GetLastError();
+        if (!win::directory_flush_unsupported(error_code)) ec = win::error(error_code);
+    }
 }
 
 namespace win {
