@@ -47,6 +47,9 @@ bool publish(registry_entry* entry, std::size_t start) noexcept {
 /// short. The chunk is complete before the one CAS that makes it visible,
 /// and is never freed after.
 bool publish_in_new_chunk(registry_entry* entry) noexcept {
+    // cppcheck 2.10 takes the value-initialized new-expression for an
+    // uninitialized variable.
+    // cppcheck-suppress legacyUninitvar
     auto* fresh = new (std::nothrow) registry_chunk{};
     if (fresh == nullptr) return false;
     entry->slot = &fresh->slots[0];

@@ -6,6 +6,8 @@
 //
 // The registry (owner_registry.hpp) is read with atomic loads only; trees
 // are removed by signal_remove_tree_posix.cpp, in fixed static memory.
+#include <tempfile/remove_tree.hpp>
+
 #include "os.hpp"
 #include "owner_registry.hpp"
 #include "posix/signal_remove_tree_posix.hpp"

@@ -7,6 +7,9 @@
 #include <iostream>
 
 int main() {
+    // Every public function must be exported from the shared library; this
+    // one once was not (its definition did not see TEMPFILE_API).
+    tempfile::enable_signal_cleanup();
     std::filesystem::path dir_path, file_path;
     {
         tempfile::temporary_directory dir;

@@ -213,6 +213,16 @@ void flush_coverage() noexcept {
     // A run_as_nobody child kept root as its saved user ID for this: the
     // coverage files belong to whoever built the suite.
     if (::geteuid() != 0) (void)::seteuid(0);
+    // A test may have set a file size limit (even 0): writing the coverage
+    // data must neither fail nor die of SIGXFSZ.
+    // (Root may raise the hard limit too; anyone may raise the soft one.)
+    struct rlimit limit {
+        RLIM_INFINITY, RLIM_INFINITY
+    };
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0 && ::getrlimit(RLIMIT_FSIZE, &limit) == 0) {
+        limit.rlim_cur = limit.rlim_max;
+        (void)::setrlimit(RLIMIT_FSIZE, &limit);
+    }
 #endif
     __gcov_dump();
 #endif
