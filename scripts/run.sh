@@ -9,7 +9,8 @@ build=${BUILD_DIR:-build/release}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTEMPFILE_BUILD_TESTS=OFF -DTEMPFILE_BUILD_EXAMPLES=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 
-for example in first_program pipeline_scratch_dir handoff_named_file atomic_config_save spooled_buffer; do
+for example in first_program pipeline_scratch_dir handoff_named_file atomic_config_save spooled_buffer \
+               unix_socket_in_temporary_directory; do
   echo "== example: $example"
   "$build/examples/example_$example"
 done

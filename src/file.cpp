@@ -246,6 +246,7 @@ void file::close() {
         }
         stream_.reset();
     }
+    before_close();
     std::error_code close_error = detail::os::close(std::exchange(handle_, invalid_handle()));
     after_close();
     // Bytes lost earlier matter more than how the close went.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// mkstemp, mkdtemp and mktemp: one exclusive creation each, through the
-// shared retry loop; what they make belongs to the caller.
+// mkstemp, mkdtemp, create_unique and mktemp: one exclusive creation each,
+// through the shared retry loop; what they make belongs to the caller.
+#include "mode.hpp"
 #include "names_internal.hpp"
 #include "os.hpp"
 
@@ -30,11 +31,13 @@ fs::path free_name(const name_options& options, std::error_code& ec) {
 // returns its path by move), so a std::bad_alloc leaves nothing to undo.
 created_file mkstemp(const name_options& options, bool text, std::error_code& ec) {
     try {
+        const unsigned mode = detail::creation_mode(options.mode, 0600, ec);
+        if (ec) return {};
         os::handle h = file::invalid_handle();
         fs::path path = detail::create_unique(
             options.prefix, options.suffix, options.dir,
-            [&h](const fs::path& candidate, std::error_code& e) {
-                h = os::create_exclusive(candidate, false, e);
+            [&h, mode](const fs::path& candidate, std::error_code& e) {
+                h = os::create_exclusive(candidate, false, e, mode);
             },
             ec);
         if (ec) return {};
@@ -54,7 +57,12 @@ created_file mkstemp(const name_options& options, bool text) {
 
 fs::path mkdtemp(const name_options& options, std::error_code& ec) {
     try {
-        return detail::create_unique(options.prefix, options.suffix, options.dir, os::make_directory, ec);
+        const unsigned mode = detail::creation_mode(options.mode, 0700, ec);
+        if (ec) return {};
+        return detail::create_unique(
+            options.prefix, options.suffix, options.dir,
+            [mode](const fs::path& candidate, std::error_code& e) { os::make_directory(candidate, e, mode); },
+            ec);
     } catch (const std::bad_alloc&) {
         ec = detail::out_of_memory();
         return {};
@@ -65,6 +73,29 @@ fs::path mkdtemp(const name_options& options) {
     std::error_code ec;
     fs::path made = mkdtemp(options, ec);
     if (ec) detail::throw_error("mkdtemp", detail::directory_for_error(options.dir), ec);
+    return made;
+}
+
+fs::path create_unique(const name_options& options, const maker& make, std::error_code& ec) {
+    ec.clear();
+    if (!make) {
+        ec = std::make_error_code(std::errc::invalid_argument);  // generic: a bad argument
+        return {};
+    }
+    try {
+        // make gets each candidate with ec clear, and its own file_exists
+        // is the collision that draws another name.
+        return detail::create_unique(options.prefix, options.suffix, options.dir, make, ec);
+    } catch (const std::bad_alloc&) {
+        ec = detail::out_of_memory();
+        return {};
+    }
+}
+
+fs::path create_unique(const name_options& options, const maker& make) {
+    std::error_code ec;
+    fs::path made = create_unique(options, make, ec);
+    if (ec) detail::throw_error("create_unique", detail::directory_for_error(options.dir), ec);
     return made;
 }
 

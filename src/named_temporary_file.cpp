@@ -3,10 +3,12 @@
 // place of `with`. Create and destroy cost open, close and unlink, nothing more.
 #include <tempfile/named_temporary_file.hpp>
 
+#include "mode.hpp"
 #include "names_internal.hpp"
 #include "os.hpp"
 #include "owner_registry.hpp"
 
+#include <algorithm>
 #include <new>
 #include <utility>
 
@@ -49,11 +51,13 @@ named_temporary_file named_temporary_file::create(const named_file_options& opti
         // Only where the OS deletes at close (Windows) is the flag asked for, and
         // never for a file that close() must leave for another process to open.
         const bool os_deletes = options.delete_on_close && !options.keep && os::has_delete_on_close();
+        const unsigned mode = detail::creation_mode(options.mode, 0600, ec);
+        if (ec) return result;
         os::handle handle = file::invalid_handle();
         fs::path path = detail::create_unique(
             options.prefix, options.suffix, options.dir,
             [&](const fs::path& candidate, std::error_code& e) {
-                handle = os::create_exclusive(candidate, os_deletes, e);
+                handle = os::create_exclusive(candidate, os_deletes, e, mode);
             },
             ec);
         if (ec) return result;
@@ -86,7 +90,10 @@ named_temporary_file::named_temporary_file(named_temporary_file&& other) noexcep
       generation_(other.generation_),
       registration_(std::exchange(other.registration_, nullptr)),
       locked_(std::exchange(other.locked_, false)),
-      lock_(std::exchange(other.lock_, invalid_handle())) {
+      lock_(std::exchange(other.lock_, invalid_handle())),
+      ending_(other.ending_),
+      identified_(std::exchange(other.identified_, false)) {
+    std::copy(std::begin(other.identity_), std::end(other.identity_), std::begin(identity_));
     other.path_.clear();
 }
 
@@ -102,6 +109,9 @@ named_temporary_file& named_temporary_file::operator=(named_temporary_file&& oth
     registration_ = std::exchange(other.registration_, nullptr);
     locked_ = std::exchange(other.locked_, false);
     lock_ = std::exchange(other.lock_, invalid_handle());
+    ending_ = other.ending_;
+    identified_ = std::exchange(other.identified_, false);
+    std::copy(std::begin(other.identity_), std::end(other.identity_), std::begin(identity_));
     return *this;
 }
 
@@ -113,6 +123,7 @@ named_temporary_file::~named_temporary_file() {
 // its copy of the descriptor and leaves the name to its parent.
 void named_temporary_file::destroy() noexcept {
     if (generation_ != detail::current_generation()) armed_ = false;
+    ending_ = true;  // nobody reopens it afterwards: close() notes nothing
     if (locked_ && armed_ && delete_on_close_ && !os::has_delete_on_close()) {
         // Unlinked while its handle still holds the lock, so that no reaper
         // meets it unlocked between the close and the unlink.
@@ -149,6 +160,19 @@ void named_temporary_file::close_lock_handle() noexcept {
     if (lock_ != invalid_handle()) (void)os::close(std::exchange(lock_, invalid_handle()));
 }
 
+// Only a file that outlives close() can be reopened afterwards, and only
+// while its handle is open can its identity be read: noted here, at the
+// cost of one fstat, by a close() of such a file alone.
+void named_temporary_file::before_close() noexcept {
+    if (ending_ || (armed_ && delete_on_close_)) return;
+    os::file_id id;
+    std::error_code ec;
+    os::identify(native_handle(), id, ec);
+    if (ec) return;  // reopen() will then say EBADF
+    std::copy(std::begin(id.words), std::end(id.words), std::begin(identity_));
+    identified_ = true;
+}
+
 void named_temporary_file::after_close() {
     if (!armed_ || !delete_on_close_ || generation_ != detail::current_generation()) return;
     if (os::has_delete_on_close()) {  // the OS deleted it as the handle closed
@@ -172,6 +196,40 @@ void named_temporary_file::delete_now(std::error_code& ec) noexcept {
 
 const fs::path& named_temporary_file::path() const noexcept {
     return path_;
+}
+
+file named_temporary_file::reopen() const {
+    std::error_code ec;
+    file reopened = reopen(ec);
+    if (ec) detail::throw_error("named_temporary_file::reopen", path_, ec);
+    return reopened;
+}
+
+file named_temporary_file::reopen(std::error_code& ec) const {
+    ec.clear();
+    if (path_.empty() || (!is_open() && !identified_)) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return file();
+    }
+    os::file_id expected;
+    if (is_open()) {
+        try {
+            settle_stream();  // the new handle sees what was written so far
+        } catch (const std::system_error& e) {
+            ec = e.code();
+            return file();
+        } catch (const std::bad_alloc&) {
+            ec = detail::out_of_memory();
+            return file();
+        }
+        os::identify(native_handle(), expected, ec);
+        if (ec) return file();
+    } else {
+        std::copy(std::begin(identity_), std::end(identity_), std::begin(expected.words));
+    }
+    os::handle h = os::reopen(path_, expected, ec);
+    if (ec) return file();
+    return file(h, text_mode());
 }
 
 fs::path named_temporary_file::keep() {
@@ -267,6 +325,8 @@ void named_temporary_file::remove(std::error_code& ec) {
     ec.clear();
     const bool was_armed = armed_;
     armed_ = false;  // so that close() leaves the deletion to us: one unlink, not two
+    ending_ = true;  // and notes nothing for a reopen()
+    identified_ = false;
     std::error_code close_error;
     try {
         close();

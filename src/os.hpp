@@ -29,15 +29,20 @@ using handle = file::native_handle_type;
 /// `delete_on_close`. A name already taken reports errc::file_exists (on
 /// Windows also when CREATE_NEW said access denied and the name is a
 /// directory), so the caller retries only real collisions.
+/// `mode`: the permission bits asked of open(2) (0600 unless the caller's
+/// options.mode says otherwise), the umask applied by the OS as for any
+/// open(2); Windows ignores it (the DACL is the owner-only one).
 /// Returns file::invalid_handle() on failure.
-handle create_exclusive(const fs::path& path, bool delete_on_close, std::error_code& ec) noexcept;
+handle create_exclusive(const fs::path& path, bool delete_on_close, std::error_code& ec,
+                        unsigned mode = 0600) noexcept;
 
 /// Opens a file with no name in `dir` (Linux O_TMPFILE, 0600, linkable).
 /// errc::operation_not_supported when this OS or this directory's file
 /// system cannot (EOPNOTSUPP, EISDIR, EINVAL): the caller then falls back to
 /// create_exclusive + remove_file (Windows: delete_on_close). Other errors
 /// (ENOENT, EACCES) are the directory's and are reported as they are.
-handle create_unnamed(const fs::path& dir, std::error_code& ec) noexcept;
+/// `mode` as for create_exclusive.
+handle create_unnamed(const fs::path& dir, std::error_code& ec, unsigned mode = 0600) noexcept;
 
 /// True where create_exclusive(…, delete_on_close=true) makes a file the OS
 /// deletes at close (Windows); POSIX has no such flag and answers false.
@@ -57,9 +62,10 @@ bool has_delete_on_close() noexcept;
 /// still deletes the file, by the name it has.
 handle cancel_delete_on_close(handle h, fs::path& path, std::error_code& ec) noexcept;
 
-/// Creates directory `path`, mode 0700 (the umask as for create_exclusive; Windows:
-/// a protected owner-only DACL). errc::file_exists when the name is taken.
-void make_directory(const fs::path& path, std::error_code& ec) noexcept;
+/// Creates directory `path`, mode 0700 or `mode` (the umask applied as
+/// mkdir(2) applies it, see create_exclusive; Windows: a protected owner-only
+/// DACL, `mode` ignored). errc::file_exists when the name is taken.
+void make_directory(const fs::path& path, std::error_code& ec, unsigned mode = 0700) noexcept;
 
 // ---- removal, names --------------------------------------------------------
 
@@ -79,7 +85,10 @@ std::uintmax_t remove_tree(const fs::path& path, std::error_code& ec,
 /// window in which it could be replaced (renameat2 RENAME_NOREPLACE, else
 /// link + unlink; MoveFileExW without REPLACE_EXISTING). `write_through`:
 /// Windows MOVEFILE_WRITE_THROUGH (ignored on POSIX, where sync_directory
-/// does that job).
+/// does that job). Windows retries ERROR_ACCESS_DENIED and
+/// ERROR_SHARING_VIOLATION for about a second (win::retry_budget), since
+/// virus scanners and indexers open new files for a moment; not when `to`
+/// is a directory, which no retry changes.
 void rename(const fs::path& from, const fs::path& to, bool overwrite, bool write_through,
             std::error_code& ec) noexcept;
 
@@ -99,12 +108,17 @@ bool is_full(const fs::path& dir) noexcept;
 /// FlushFileBuffers on the directory, where the file system can flush one.
 void sync_directory(const fs::path& dir, std::error_code& ec) noexcept;
 
-/// Gives the open file `h` the rwx permission bits of `from` (atomic_file
-/// keeping the target's mode), following a link as stat does. Never the
-/// setuid, setgid or sticky bits: the new file belongs to whoever writes it,
-/// and a setuid bit carried over to it would hand that owner's rights to the
-/// new content. A missing `from` leaves h as it is, without error.
-void copy_permissions(const fs::path& from, handle h, std::error_code& ec) noexcept;
+/// sync_directory in two steps, so that nothing is allocated between a
+/// rename and its sync (atomic_file::commit opens the directory before its
+/// rename): opens `dir` for syncing (POSIX O_RDONLY|O_DIRECTORY; Windows
+/// read/write with backup semantics). Returns file::invalid_handle() with
+/// ec set on failure, or with ec clear where the file system cannot sync a
+/// directory (Windows), which sync_directory(handle) then skips.
+handle open_directory_for_sync(const fs::path& dir, std::error_code& ec) noexcept;
+/// The second step: syncs `dir` (from open_directory_for_sync;
+/// file::invalid_handle() does nothing). Allocates nothing. The caller
+/// closes `dir` (os::close).
+void sync_directory(handle dir, std::error_code& ec) noexcept;
 
 // ---- orphans: an owner's lock (lock_posix.cpp, lock_windows.cpp) ------------
 
@@ -257,5 +271,78 @@ fs::path::string_type native_name(std::string utf8);
 /// Characters that may not appear in a prefix or suffix: "/" and NUL; on
 /// Windows also "\\" (and ':' would name a stream).
 bool is_separator(char c) noexcept;
+
+// ---- replacing a file whole (atomic_file; atomic_target.cpp decides) -------
+
+/// Whether `path` is a symbolic link, without following it (POSIX readlink;
+/// Windows a symbolic-link reparse point, IO_REPARSE_TAG_SYMLINK: junctions
+/// name directories, which no file replaces). If it is, `target` receives
+/// what it holds, as written: a relative one is relative to the link's own
+/// directory. A missing path, or any other kind of entry, is no link and no
+/// error. Throws std::bad_alloc only.
+bool read_link(const fs::path& path, fs::path& target, std::error_code& ec);
+
+/// What atomic_file keeps of the file it replaces.
+struct target_status {
+    bool exists = false;
+    bool directory = false;
+    unsigned mode = 0;        ///< its rwx bits (POSIX), never setuid, setgid or sticky
+    std::int64_t owner = -1;  ///< POSIX uid and gid; -1 on Windows
+    std::int64_t group = -1;
+};
+
+/// stat(2) of `path`, following links (Windows: its attributes). A missing
+/// path gives exists = false without error.
+void status_of_target(const fs::path& path, target_status& out, std::error_code& ec) noexcept;
+
+/// Creates `path` exclusively and opens it read/write, as create_exclusive,
+/// for a file that is to replace another and live on: POSIX O_CREAT|O_EXCL|
+/// O_NOFOLLOW|O_CLOEXEC with `mode` (the umask applies); Windows CREATE_NEW,
+/// not inheritable, with the security the directory gives its new files (not
+/// the owner-only DACL of a temporary, which would stay with the new content
+/// of a target that did not exist), `mode` ignored.
+handle create_replacement(const fs::path& path, unsigned mode, std::error_code& ec) noexcept;
+
+/// Gives the open file `h` the owner and group of `like` where this process
+/// may: root gives any; another user changes the group only of a file of its
+/// own, to a group it is in (EPERM is no error: the file keeps the creator's
+/// owner and group). Nothing when `like` is this process's already, or on
+/// Windows (ReplaceFileW keeps the target's owner, ACL and attributes).
+void copy_owner(handle h, const target_status& like, std::error_code& ec) noexcept;
+
+/// fchmod(h, mode) (POSIX); Windows has no mode bits and does nothing.
+void set_mode(handle h, unsigned mode, std::error_code& ec) noexcept;
+
+/// Puts the closed file `from` in place of `to` atomically (atomic_file::commit):
+/// POSIX rename(2). Windows ReplaceFileW, so that `to` keeps its ACL, owner,
+/// attributes and streams; MoveFileExW with MOVEFILE_REPLACE_EXISTING when
+/// `to` does not exist, or when ReplaceFileW could not move the replacement
+/// in; MOVEFILE_WRITE_THROUGH with `write_through`. Windows retries access
+/// denied and sharing violations (virus scanners, indexers holding either
+/// file) for about a second, as rename() does.
+void replace(const fs::path& from, const fs::path& to, bool write_through, std::error_code& ec) noexcept;
+
+// ---- reopening a file by its name (named_temporary_file::reopen) -----------
+
+/// A file's identity: POSIX device and inode; Windows the volume serial
+/// number and the 128-bit file ID.
+struct file_id {
+    std::uint64_t words[3] = {};
+    bool operator==(const file_id& other) const noexcept {
+        return words[0] == other.words[0] && words[1] == other.words[1] && words[2] == other.words[2];
+    }
+};
+
+/// The identity of the open file `h` (fstat; GetFileInformationByHandleEx).
+void identify(handle h, file_id& out, std::error_code& ec) noexcept;
+
+/// Opens the existing file `path` read/write, without following a final
+/// link (O_NOFOLLOW, and O_NONBLOCK|O_NOCTTY until it is known to be the
+/// file, so that a FIFO or a terminal planted at the name cannot block;
+/// Windows FILE_FLAG_OPEN_REPARSE_POINT, share read|write|delete, not
+/// inheritable), and returns it only if it is the file `expected`: else
+/// (another file, a link, a name that is gone) errc::no_such_file_or_directory
+/// with nothing left open.
+handle reopen(const fs::path& path, const file_id& expected, std::error_code& ec) noexcept;
 
 }  // namespace tempfile::detail::os

@@ -4,6 +4,7 @@
 // the data, so one std::iostream serves before and after the rollover.
 #include <tempfile/spooled_temporary_file.hpp>
 
+#include "mode.hpp"
 #include "names_internal.hpp"
 #include "os.hpp"
 #include "stream_buffer.hpp"
@@ -28,6 +29,7 @@ namespace {
 void check_options(const name_options& options, std::error_code& ec) noexcept {
     detail::check_affixes(options.prefix, options.suffix, ec);
     if (!ec) detail::check_path(options.dir, ec);
+    if (!ec) detail::creation_mode(options.mode, 0600, ec);
 }
 
 }  // namespace

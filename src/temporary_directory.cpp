@@ -4,11 +4,15 @@
 // empty directory costs mkdir and rmdir only).
 #include <tempfile/temporary_directory.hpp>
 
+#include "mode.hpp"
 #include "names_internal.hpp"
 #include "os.hpp"
 #include "owner_registry.hpp"
 
+#include <cstdio>
+#include <exception>
 #include <new>
+#include <string>
 #include <utility>
 
 namespace tempfile {
@@ -24,14 +28,19 @@ temporary_directory temporary_directory::create(const directory_options& options
     ec.clear();
     temporary_directory result{empty_owner{}};
     try {
+        const unsigned mode = detail::creation_mode(options.mode, 0700, ec);
+        if (ec) return result;
         fs::path path = detail::create_unique(
             options.prefix, options.suffix, options.dir,
-            [](const fs::path& candidate, std::error_code& e) { os::make_directory(candidate, e); }, ec);
+            [mode](const fs::path& candidate, std::error_code& e) { os::make_directory(candidate, e, mode); },
+            ec);
         if (ec) return result;
         result.path_ = std::move(path);
         result.owned_ = true;
         result.remove_at_end_ = !options.keep;
         result.ignore_cleanup_errors_ = options.ignore_cleanup_errors;
+        result.keep_on_failure_ = options.keep_on_failure;
+        if (options.keep_on_failure) result.uncaught_at_creation_ = std::uncaught_exceptions();
         result.generation_ = detail::current_generation();
         // With options.keep nothing removes it unless asked: neither may a signal.
         if (result.remove_at_end_)
@@ -55,6 +64,8 @@ temporary_directory::temporary_directory(temporary_directory&& other) noexcept
       owned_(std::exchange(other.owned_, false)),
       remove_at_end_(std::exchange(other.remove_at_end_, false)),
       ignore_cleanup_errors_(other.ignore_cleanup_errors_),
+      keep_on_failure_(other.keep_on_failure_),
+      uncaught_at_creation_(other.uncaught_at_creation_),
       generation_(other.generation_),
       registration_(std::exchange(other.registration_, nullptr)),
       lock_(std::exchange(other.lock_, file::invalid_handle())) {
@@ -69,6 +80,8 @@ temporary_directory& temporary_directory::operator=(temporary_directory&& other)
     owned_ = std::exchange(other.owned_, false);
     remove_at_end_ = std::exchange(other.remove_at_end_, false);
     ignore_cleanup_errors_ = other.ignore_cleanup_errors_;
+    keep_on_failure_ = other.keep_on_failure_;
+    uncaught_at_creation_ = other.uncaught_at_creation_;
     generation_ = other.generation_;
     registration_ = std::exchange(other.registration_, nullptr);
     lock_ = std::exchange(other.lock_, file::invalid_handle());
@@ -79,9 +92,37 @@ temporary_directory::~temporary_directory() {
     destroy();
 }
 
+namespace {
+
+// One line, written whole: "tempfile: kept <path>". UTF-8 on every platform
+// (path::string() would be the ANSI code page on Windows). Best effort: an
+// owner's end is silent about its own failures.
+void say_kept(const fs::path& path) noexcept {
+    try {
+        const auto text = path.u8string();  // std::string in C++17, std::u8string in C++20
+        std::string line = "tempfile: kept ";
+        line.append(text.begin(), text.end());
+        line += '\n';
+        std::fwrite(line.data(), 1, line.size(), stderr);
+        std::fflush(stderr);
+    } catch (...) {
+    }
+}
+
+}  // namespace
+
 // Only the process that made the directory removes it at its end: a fork()ed
 // child's copy leaves it to the parent.
 void temporary_directory::destroy() noexcept {
+    // More exceptions in flight than when it was made: this end is the
+    // unwinding of a failure, and the directory is kept to look at.
+    if (keep_on_failure_ && owned_ && remove_at_end_ && generation_ == detail::current_generation() &&
+        std::uncaught_exceptions() > uncaught_at_creation_) {
+        owned_ = false;
+        remove_at_end_ = false;
+        detail::unregister_owned(registration_);
+        say_kept(path_);
+    }
     if (owned_ && remove_at_end_ && generation_ == detail::current_generation()) {
         std::error_code ignored;
         cleanup(ignored);

@@ -3,6 +3,7 @@
 // file system has it, else a name that is unlinked at once.
 #include <tempfile/temporary_file.hpp>
 
+#include "mode.hpp"
 #include "names_internal.hpp"
 #include "os.hpp"
 
@@ -57,10 +58,11 @@ struct made_file {
 made_file make_named_then_unlinked(const name_options& options, const fs::path& dir, std::error_code& ec) {
     made_file made;
     const bool os_deletes = os::has_delete_on_close();
+    const unsigned mode = detail::creation_mode(options.mode, 0600, ec);  // checked by make()
     fs::path path = detail::create_unique(
         options.prefix, options.suffix, dir,
         [&](const fs::path& candidate, std::error_code& e) {
-            made.handle = os::create_exclusive(candidate, os_deletes, e);
+            made.handle = os::create_exclusive(candidate, os_deletes, e, mode);
         },
         ec);
     if (ec || os_deletes) return made;
@@ -75,10 +77,12 @@ made_file make_named_then_unlinked(const name_options& options, const fs::path& 
 made_file make(const name_options& options, fs::path& dir, std::error_code& ec) {
     detail::check_affixes(options.prefix, options.suffix, ec);  // also when O_TMPFILE needs no name
     if (ec) return {};
+    const unsigned mode = detail::creation_mode(options.mode, 0600, ec);
+    if (ec) return {};
     dir = detail::resolve_directory(options.dir, ec);
     if (ec) return {};
     if (!refuses_unnamed_files(dir)) {
-        made_file made{os::create_unnamed(dir, ec), true};
+        made_file made{os::create_unnamed(dir, ec, mode), true};
         if (!ec) return made;
         if (ec == std::errc::operation_not_supported) {
             remember_refusal(dir);
@@ -129,13 +133,21 @@ temporary_file temporary_file::create(const name_options& options, bool text, st
 void temporary_file::persist(const fs::path& target) {
     std::error_code ec;
     persist(target, ec);
-    if (ec) detail::throw_error("temporary_file::persist", target, ec);
+    if (!ec) return;
+    // Named already: a filesystem_error, not the std::invalid_argument of a bad path.
+    if (persisted_ && ec == std::errc::invalid_argument)
+        throw fs::filesystem_error("temporary_file::persist: the file has a name already", target, ec);
+    detail::throw_error("temporary_file::persist", target, ec);
 }
 
 void temporary_file::persist(const fs::path& target, std::error_code& ec) {
     ec.clear();
     if (!is_open()) {
         ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return;
+    }
+    if (persisted_) {
+        ec = std::make_error_code(std::errc::invalid_argument);  // no second link: one name is what was asked
         return;
     }
     detail::check_path(target, ec);
@@ -159,6 +171,7 @@ void temporary_file::persist(const fs::path& target, std::error_code& ec) {
         return;
     }
     os::link_unnamed(native_handle(), absolute, ec);
+    if (!ec) persisted_ = true;
 }
 
 }  // namespace tempfile

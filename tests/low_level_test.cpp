@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // mkstemp, mkdtemp, mktemp: a port of CPython's TestMkstempInner,
-// TestMkstemp, TestMkdtemp, TestMktemp and TestBadTempdir.
+// TestMkstemp, TestMkdtemp, TestMktemp and TestBadTempdir; create_unique
+// with the makers of Rust's Builder::make tests.
 #include "harness.hpp"
 
 #include <tempfile/names.hpp>
@@ -15,8 +16,12 @@
 
 #ifndef _WIN32
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 #endif
 
 namespace {
@@ -400,5 +405,147 @@ TEST(LowLevel, ReadOnlyDirectoryFailsWithEaccesAndCreatesNothing) {
     fs::remove(dir);
 }
 #endif
+
+// ---- create_unique (Rust's Builder::make) ------------------------------------------
+
+#ifndef _WIN32
+// What a caller's maker looks like for a Unix socket: bind() says EADDRINUSE
+// for a taken name, reported as file_exists so that another name is drawn.
+struct socket_maker {
+    int fd = -1;
+    void operator()(const fs::path& candidate, std::error_code& ec) {
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        if (candidate.native().size() >= sizeof address.sun_path) {
+            ec = std::make_error_code(std::errc::filename_too_long);
+            return;
+        }
+        std::memcpy(address.sun_path, candidate.c_str(), candidate.native().size() + 1);
+        if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
+            ec = errno == EADDRINUSE ? std::make_error_code(std::errc::file_exists)
+                                     : std::error_code(errno, std::system_category());
+    }
+};
+
+TEST(CreateUnique, AMakerThatBindsAUnixSocketGetsAUniqueSocketPath) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    socket_maker make{fd};
+    fs::path made = tempfile::create_unique(opts("app-", ".sock", test_dir()), std::ref(make));
+    expect_name(made, test_dir(), "app-", ".sock");
+    EXPECT_TRUE(fs::is_socket(fs::symlink_status(made)));
+    EXPECT_EQ(::listen(fd, 1), 0);
+    ::close(fd);
+    fs::remove(made);
+}
+
+TEST(CreateUnique, ASocketNameThatIsTakenIsRetriedWithAnother) {
+    const int first = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int second = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    socket_maker make_first{first};
+    fs::path taken = tempfile::create_unique(opts("s", "", test_dir()), std::ref(make_first));
+    // The second socket's maker meets the first's name once, then a free one.
+    int calls = 0;
+    socket_maker make_second{second};
+    fs::path made = tempfile::create_unique(
+        opts("s", "", test_dir()),
+        [&](const fs::path& c, std::error_code& ec) { make_second(++calls == 1 ? taken : c, ec); });
+    EXPECT_EQ(calls, 2);
+    EXPECT_NE(made, taken);
+    EXPECT_TRUE(fs::is_socket(fs::symlink_status(made)));
+    ::close(first), ::close(second);
+    fs::remove(made), fs::remove(taken);
+}
+#endif
+
+TEST(CreateUnique, EexistAFewTimesThenSuccessReturnsTheNameMade) {
+    std::vector<fs::path> candidates;
+    fs::path made = tempfile::create_unique(opts("lock-", ".pid", test_dir()),
+                                            [&](const fs::path& candidate, std::error_code& ec) {
+                                                EXPECT_FALSE(ec);  // each call starts clear
+                                                candidates.push_back(candidate);
+                                                if (candidates.size() < 4) {
+                                                    ec = std::make_error_code(std::errc::file_exists);
+                                                    return;
+                                                }
+                                                tempfile_test::write_text(candidate, "made");
+                                            });
+    ASSERT_EQ(candidates.size(), 4u);
+    EXPECT_EQ(made, candidates.back());
+    EXPECT_EQ(std::set<fs::path>(candidates.begin(), candidates.end()).size(), 4u);  // a new name each time
+    for (const fs::path& c : candidates) expect_name(c, test_dir(), "lock-", ".pid");
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{made.filename().string()});
+    fs::remove(made);
+}
+
+// Bounded as mkstemp is (Python's TMP_MAX, 10000 names), then EEXIST.
+TEST(CreateUnique, AlwaysEexistIsBoundedThenFailsWithEexist) {
+    int calls = 0;
+    auto always_taken = [&](const fs::path&, std::error_code& ec) {
+        ++calls;
+        ec = std::make_error_code(std::errc::file_exists);
+    };
+    std::error_code ec;
+    EXPECT_TRUE(tempfile::create_unique(opts("", "", test_dir()), always_taken, ec).empty());
+    EXPECT_EQ(ec, std::errc::file_exists);
+    EXPECT_EQ(calls, 10000);
+    try {
+        tempfile::create_unique(opts("", "", test_dir()), always_taken);
+        FAIL() << "no exception";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.code(), std::errc::file_exists);
+        EXPECT_EQ(e.path1(), test_dir());
+    }
+}
+
+TEST(CreateUnique, AnyOtherErrorIsReportedAtOnce) {
+    int calls = 0;
+    auto refused = [&](const fs::path&, std::error_code& ec) {
+        ++calls;
+        ec = std::make_error_code(std::errc::permission_denied);
+    };
+    std::error_code ec;
+    EXPECT_TRUE(tempfile::create_unique(opts("", "", test_dir()), refused, ec).empty());
+    EXPECT_EQ(ec, std::errc::permission_denied);
+    EXPECT_EQ(calls, 1);
+    try {
+        tempfile::create_unique(opts("", "", test_dir()), refused);
+        FAIL() << "no exception";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.code(), std::errc::permission_denied);
+        EXPECT_EQ(e.path1(), test_dir());
+    }
+    EXPECT_EQ(calls, 2);
+}
+
+TEST(CreateUnique, BadOptionsOrAnEmptyMakerAreInvalidArgumentAndNothingIsCalled) {
+    int calls = 0;
+    auto make = [&](const fs::path&, std::error_code&) { ++calls; };
+    for (auto& [prefix, suffix] : bad_affixes) {
+        std::error_code ec;
+        EXPECT_NO_THROW(EXPECT_TRUE(tempfile::create_unique(opts(prefix, suffix), make, ec).empty()));
+        EXPECT_EQ(ec, std::errc::invalid_argument);
+        EXPECT_THROW(tempfile::create_unique(opts(prefix, suffix), make), std::invalid_argument);
+    }
+    std::error_code ec;
+    EXPECT_TRUE(tempfile::create_unique(opts(""), tempfile::maker(), ec).empty());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_THROW(tempfile::create_unique(opts(""), tempfile::maker()), std::invalid_argument);
+    EXPECT_EQ(calls, 0);
+}
+
+TEST(CreateUnique, WhatTheMakerThrowsEndsTheTriesAndPassesThrough) {
+    auto throwing = [](const fs::path&, std::error_code&) { throw std::runtime_error("the caller's own"); };
+    std::error_code ec;
+    EXPECT_THROW(tempfile::create_unique(opts("", "", test_dir()), throwing, ec), std::runtime_error);
+    EXPECT_THROW(tempfile::create_unique(opts("", "", test_dir()), throwing), std::runtime_error);
+}
+
+TEST(CreateUnique, DefaultsToGettempdir) {
+    fs::path made = tempfile::create_unique(
+        {}, [](const fs::path& candidate, std::error_code&) { tempfile_test::write_text(candidate, ""); });
+    expect_name(made, tempfile::gettempdir(), "tmp", "");
+    fs::remove(made);
+}
 
 }  // namespace

@@ -424,4 +424,171 @@ TEST(NamedTemporaryFile, CreateAndDestroyCostOpenCloseAndUnlinkOnly) {
     EXPECT_EQ(calls, (std::vector<std::string>{"openat", "close", "unlink"}));
 }
 
+// ---- reopen (Rust's NamedTempFile::reopen) --------------------------------------
+
+#ifndef _WIN32
+// Descriptors this process holds: "nothing opened" is a count that did not grow.
+std::size_t open_descriptors() {
+    std::size_t n = 0;
+    for (const auto& entry : fs::directory_iterator("/proc/self/fd")) (void)entry, ++n;
+    return n;
+}
+#endif
+
+TEST(NamedTemporaryFile, ReopenIsASecondHandleWithItsOwnPosition) {
+    named_temporary_file f(in(test_dir()));
+    f.write("hello");
+    f.stream() << " world";  // buffered: reopen hands it over first
+    tempfile::file g = f.reopen();
+    ASSERT_TRUE(g.is_open());
+    EXPECT_NE(g.native_handle(), f.native_handle());
+    EXPECT_EQ(g.tell(), 0u);
+    EXPECT_EQ(g.read_all(), "hello world");
+    EXPECT_EQ(f.tell(), 11u);
+    g.seek(0);
+    g.write("J");
+    EXPECT_EQ(f.tell(), 11u);
+    f.seek(0);
+    EXPECT_EQ(f.read_all(), "Jello world");
+    g.close();
+    f.close();
+    EXPECT_TRUE(list_dir(test_dir()).empty());  // the reopened handle deletes nothing, keeps nothing
+}
+
+TEST(NamedTemporaryFile, ReopenWorksAfterCloseWhenTheFileOutlivesIt) {
+    named_file_options o = in(test_dir());
+    o.delete_on_close = false;
+    named_temporary_file f(o);
+    f.write("kept for a reader");
+    f.close();
+    {
+        tempfile::file g = f.reopen();
+        EXPECT_EQ(g.read_all(), "kept for a reader");
+    }
+    named_file_options k = in(test_dir());
+    k.keep = true;
+    named_temporary_file kept(k);
+    kept.close();
+    std::error_code ec;
+    EXPECT_TRUE(kept.reopen(ec).is_open());
+    EXPECT_FALSE(ec);
+    fs::remove(kept.path());
+}
+
+TEST(NamedTemporaryFile, ReopenRefusesAnotherFileRenamedOverTheName) {
+    named_file_options o = in(test_dir());
+    o.delete_on_close = false;
+    named_temporary_file f(o);
+    f.close();
+    write_text(test_dir() / "impostor", "not the temporary");
+    fs::rename(test_dir() / "impostor", f.path());
+    std::error_code ec;
+    tempfile::file g = f.reopen(ec);
+    EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+    EXPECT_FALSE(g.is_open());
+    try {
+        (void)f.reopen();
+        FAIL() << "no exception";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory);
+        EXPECT_EQ(e.path1(), f.path());
+    }
+    EXPECT_EQ(read_text(f.path()), "not the temporary");
+}
+
+#ifndef _WIN32
+TEST(NamedTemporaryFile, ReopenOfAnOpenFileSwappedBehindItsNameOpensNothing) {
+    named_temporary_file f(in(test_dir()));
+    write_text(test_dir() / "impostor", "not the temporary");
+    fs::rename(test_dir() / "impostor", f.path());
+    const std::size_t before = open_descriptors();
+    std::error_code ec;
+    EXPECT_FALSE(f.reopen(ec).is_open());
+    EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+    EXPECT_EQ(open_descriptors(), before);
+}
+
+// A symbolic link planted at the name (to the file itself, even) is never
+// followed: O_NOFOLLOW.
+TEST(NamedTemporaryFile, ReopenRefusesASymbolicLinkPlantedAtTheName) {
+    named_file_options o = in(test_dir());
+    o.delete_on_close = false;
+    named_temporary_file f(o);
+    f.write("the temporary");
+    fs::rename(f.path(), test_dir() / "moved");
+    fs::create_symlink(test_dir() / "moved", f.path());
+    const std::size_t before = open_descriptors();
+    std::error_code ec;
+    EXPECT_FALSE(f.reopen(ec).is_open());
+    EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+    EXPECT_EQ(open_descriptors(), before);
+    f.close();
+    EXPECT_FALSE(f.reopen(ec).is_open());
+    EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+    fs::remove(test_dir() / "moved");
+}
+
+TEST(NamedTemporaryFile, ReopenedHandleIsCloseOnExec) {
+    named_temporary_file f(in(test_dir()));
+    tempfile::file g = f.reopen();
+    EXPECT_TRUE(::fcntl(g.native_handle(), F_GETFD) & FD_CLOEXEC);
+    EXPECT_EQ(::fcntl(g.native_handle(), F_GETFL) & (O_ACCMODE | O_NONBLOCK), O_RDWR);
+}
+#endif
+
+TEST(NamedTemporaryFile, ReopenOfANameThatIsGoneIsEnoent) {
+    named_file_options o = in(test_dir());
+    o.delete_on_close = false;
+    named_temporary_file f(o);
+    f.close();
+    fs::remove(f.path());
+    std::error_code ec;
+    EXPECT_FALSE(f.reopen(ec).is_open());
+    EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+}
+
+TEST(NamedTemporaryFile, ReopenWithNothingToReopenIsEbadf) {
+    std::error_code ec;
+    named_temporary_file empty = named_temporary_file::create(in(test_dir() / "missing"), ec);
+    ASSERT_TRUE(ec);
+    EXPECT_FALSE(empty.reopen(ec).is_open());
+    EXPECT_EQ(ec, std::errc::bad_file_descriptor);
+    named_temporary_file deleted_at_close(in(test_dir()));
+    deleted_at_close.close();
+    EXPECT_FALSE(deleted_at_close.reopen(ec).is_open());
+    EXPECT_EQ(ec, std::errc::bad_file_descriptor);
+    named_file_options o = in(test_dir());
+    o.delete_on_close = false;
+    named_temporary_file removed(o);
+    removed.close();
+    removed.remove();
+    EXPECT_FALSE(removed.reopen(ec).is_open());
+    EXPECT_EQ(ec, std::errc::bad_file_descriptor);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+// Closing a file that outlives close() notes its identity (one fstat); the
+// default owner's close and every owner's end pay nothing for reopen.
+TEST(NamedTemporaryFile, DISABLED_CloseOfAFileThatOutlivesItUnderTrace) {
+    named_file_options o = in(test_dir());
+    o.delete_on_close = false;
+    { named_temporary_file warm_up(o); }
+    tempfile_test::trace_begin();
+    {
+        named_temporary_file f(o);
+        f.close();
+    }
+    tempfile_test::trace_end();
+}
+
+TEST(NamedTemporaryFile, OnlyACloseThatTheFileOutlivesNotesItsIdentity) {
+    if (const char* why = tempfile_test::why_calls_cannot_be_counted()) GTEST_SKIP() << why;
+    auto calls =
+        tempfile_test::traced_calls("NamedTemporaryFile.DISABLED_CloseOfAFileThatOutlivesItUnderTrace");
+    // glibc's fstat() is newfstatat(fd, "", AT_EMPTY_PATH) on recent kernels.
+    for (std::string& call : calls)
+        if (call == "newfstatat" || call == "fstat64" || call == "statx") call = "fstat";
+    EXPECT_EQ(calls, (std::vector<std::string>{"openat", "fstat", "close", "unlink"}));
+}
+
 }  // namespace

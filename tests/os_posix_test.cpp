@@ -241,26 +241,152 @@ TEST(OsSyncDirectory, SucceedsOnADirectoryAndReportsAMissingOne) {
     EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
 }
 
-TEST(OsCopyPermissions, CopiesTheModeBits) {
-    write_text(test_dir() / "from", "");
-    fs::permissions(test_dir() / "from", static_cast<fs::perms>(0640));
+TEST(OsCreationMode, TheCallersModeGoesThroughTheUmaskAsOpenAndMkdirApplyIt) {
+    const mode_t old = ::umask(022);
     std::error_code ec;
-    closer f{os::create_exclusive(test_dir() / "to", false, ec)};
-    ASSERT_FALSE(ec);
-    os::copy_permissions(test_dir() / "from", f.h, ec);
-    EXPECT_FALSE(ec);
-    EXPECT_EQ(mode_of(test_dir() / "to"), 0640u);
-    fs::remove(test_dir() / "from"), fs::remove(test_dir() / "to");
+    {
+        closer f{os::create_exclusive(test_dir() / "f", false, ec, 0666)};
+        ASSERT_FALSE(ec) << ec.message();
+        os::make_directory(test_dir() / "d", ec, 0777);
+        ASSERT_FALSE(ec) << ec.message();
+    }
+    ::umask(old);
+    EXPECT_EQ(mode_of(test_dir() / "f"), 0644u);
+    EXPECT_EQ(mode_of(test_dir() / "d"), 0755u);
+    fs::remove(test_dir() / "f"), fs::remove(test_dir() / "d");
 }
 
-TEST(OsCopyPermissions, AMissingSourceLeavesTheModeWithoutError) {
+// ---- replacing a file whole (atomic_file) --------------------------------------
+
+TEST(OsReadLink, ReadsOneStepAsWrittenAndAnythingElseIsNoLink) {
+    fs::create_symlink("../elsewhere/x", test_dir() / "relative");
+    write_text(test_dir() / "plain", "");
+    fs::path target;
     std::error_code ec;
-    closer f{os::create_exclusive(test_dir() / "to", false, ec)};
-    ASSERT_FALSE(ec);
-    os::copy_permissions(test_dir() / "missing", f.h, ec);
+    EXPECT_TRUE(os::read_link(test_dir() / "relative", target, ec));
     EXPECT_FALSE(ec);
-    EXPECT_EQ(mode_of(test_dir() / "to"), 0600u);
-    fs::remove(test_dir() / "to");
+    EXPECT_EQ(target, "../elsewhere/x");
+    for (const char* name : {"plain", "missing", "plain/below"}) {
+        EXPECT_FALSE(os::read_link(test_dir() / name, target, ec)) << name;
+        EXPECT_FALSE(ec) << name << ": " << ec.message();
+    }
+    fs::remove(test_dir() / "relative"), fs::remove(test_dir() / "plain");
+}
+
+TEST(OsReadLink, ALinkLongerThanTheStackBufferIsReadWhole) {
+    const std::string far = "/" + std::string(200, 'a') + "/" + std::string(200, 'b');
+    fs::create_symlink(far, test_dir() / "link");
+    fs::path target;
+    std::error_code ec;
+    EXPECT_TRUE(os::read_link(test_dir() / "link", target, ec));
+    EXPECT_EQ(target, far);
+    fs::remove(test_dir() / "link");
+}
+
+TEST(OsStatusOfTarget, FollowsLinksKeepsOnlyTheRwxBitsAndAMissingFileIsNoError) {
+    write_text(test_dir() / "f", "");
+    ASSERT_EQ(::chmod((test_dir() / "f").c_str(), 04751), 0);
+    fs::create_symlink("f", test_dir() / "link");
+    os::target_status st;
+    std::error_code ec;
+    os::status_of_target(test_dir() / "link", st, ec);
+    EXPECT_FALSE(ec);
+    EXPECT_TRUE(st.exists);
+    EXPECT_FALSE(st.directory);
+    EXPECT_EQ(st.mode, 0751u);
+    EXPECT_EQ(st.owner, static_cast<std::int64_t>(::geteuid()));
+    os::status_of_target(test_dir(), st, ec);
+    EXPECT_TRUE(st.directory);
+    os::status_of_target(test_dir() / "missing", st, ec);
+    EXPECT_FALSE(ec);
+    EXPECT_FALSE(st.exists);
+    fs::remove(test_dir() / "f"), fs::remove(test_dir() / "link");
+}
+
+TEST(OsCreateReplacement, CreatesExclusivelyWithTheModeThroughTheUmask) {
+    const mode_t old = ::umask(027);
+    std::error_code ec;
+    {
+        closer f{os::create_replacement(test_dir() / "f", 0666, ec)};
+        EXPECT_FALSE(ec);
+        EXPECT_TRUE(::fcntl(f.h, F_GETFD) & FD_CLOEXEC);
+        EXPECT_EQ(os::create_replacement(test_dir() / "f", 0666, ec), -1);
+        EXPECT_EQ(ec, std::errc::file_exists);
+    }
+    ::umask(old);
+    EXPECT_EQ(mode_of(test_dir() / "f"), 0640u);
+    fs::remove(test_dir() / "f");
+}
+
+TEST(OsSetMode, SetsExactlyTheBitsWhateverTheUmask) {
+    const mode_t old = ::umask(077);
+    std::error_code ec;
+    closer f{os::create_exclusive(test_dir() / "f", false, ec)};
+    ::umask(old);
+    os::set_mode(f.h, 0754, ec);
+    EXPECT_FALSE(ec);
+    EXPECT_EQ(mode_of(test_dir() / "f"), 0754u);
+    fs::remove(test_dir() / "f");
+}
+
+TEST(OsCopyOwner, RootGivesTheFileTheOwnerAndGroupOfTheTarget) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (the non-root case runs in atomic_file_test)";
+    std::error_code ec;
+    closer f{os::create_exclusive(test_dir() / "f", false, ec)};
+    os::target_status like;
+    like.exists = true;
+    like.owner = 65534;
+    like.group = 65534;
+    os::copy_owner(f.h, like, ec);
+    EXPECT_FALSE(ec) << ec.message();
+    struct stat st;
+    ASSERT_EQ(::fstat(f.h, &st), 0);
+    EXPECT_EQ(st.st_uid, 65534u);
+    EXPECT_EQ(st.st_gid, 65534u);
+    fs::remove(test_dir() / "f");
+}
+
+TEST(OsReplace, RenamesOverTheTarget) {
+    write_text(test_dir() / "new", "new");
+    write_text(test_dir() / "target", "old");
+    std::error_code ec;
+    os::replace(test_dir() / "new", test_dir() / "target", true, ec);
+    EXPECT_FALSE(ec);
+    EXPECT_EQ(read_text(test_dir() / "target"), "new");
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"target"});
+    fs::remove(test_dir() / "target");
+}
+
+// ---- reopening -----------------------------------------------------------------
+
+TEST(OsReopen, OpensTheSameFileOnlyWithItsOwnPositionAndWithoutNonblock) {
+    std::error_code ec;
+    closer f{os::create_exclusive(test_dir() / "f", false, ec)};
+    os::write(f.h, "abc", 3, ec);
+    os::file_id id;
+    os::identify(f.h, id, ec);
+    ASSERT_FALSE(ec);
+    closer g{os::reopen(test_dir() / "f", id, ec)};
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(os::seek(g.h, 0, os::origin::current, ec), 0u);
+    EXPECT_EQ(::fcntl(g.h, F_GETFL) & (O_ACCMODE | O_NONBLOCK), O_RDWR);
+    EXPECT_TRUE(::fcntl(g.h, F_GETFD) & FD_CLOEXEC);
+    fs::remove(test_dir() / "f");
+}
+
+TEST(OsReopen, AnotherFileALinkOrNothingAtTheNameIsEnoent) {
+    std::error_code ec;
+    closer f{os::create_exclusive(test_dir() / "f", false, ec)};
+    os::file_id id;
+    os::identify(f.h, id, ec);
+    write_text(test_dir() / "other", "");
+    fs::create_symlink("f", test_dir() / "link");
+    ASSERT_EQ(::mkfifo((test_dir() / "fifo").c_str(), 0600), 0);
+    for (const char* name : {"other", "link", "missing", "fifo", "f/below"}) {
+        EXPECT_EQ(os::reopen(test_dir() / name, id, ec), -1) << name;
+        EXPECT_EQ(ec, std::errc::no_such_file_or_directory) << name << ": " << ec.message();
+    }
+    for (const char* name : {"f", "other", "link", "fifo"}) fs::remove(test_dir() / name);
 }
 
 // ---- I/O ---------------------------------------------------------------------

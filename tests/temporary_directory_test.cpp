@@ -12,7 +12,9 @@
 
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <utility>
+#include <vector>
 
 #ifndef _WIN32
 #include <sys/resource.h>
@@ -401,6 +403,108 @@ TEST(TemporaryDirectory, EmptyDirectoryCostsMkdirAndRmdirOnly) {
     if (const char* why = tempfile_test::why_calls_cannot_be_counted()) GTEST_SKIP() << why;
     auto calls = tempfile_test::traced_calls("TemporaryDirectory.DISABLED_EmptyDirectoryUnderTrace");
     EXPECT_EQ(calls, (std::vector<std::string>{"mkdir", "rmdir"}));
+}
+
+// ---- keep_on_failure (pytest's retention of failed tests' directories) ------------
+
+directory_options keeping_on_failure() {
+    directory_options o = in(test_dir());
+    o.keep_on_failure = true;
+    return o;
+}
+
+std::string kept_line(const fs::path& p) {
+    const auto text = p.u8string();
+    return "tempfile: kept " + std::string(text.begin(), text.end()) + "\n";
+}
+
+TEST(TemporaryDirectory, KeepOnFailureKeepsTheDirectoryWhileAnExceptionUnwindsAndSaysWhere) {
+    fs::path made;
+    testing::internal::CaptureStderr();
+    try {
+        temporary_directory d(keeping_on_failure());
+        made = d.path();
+        write_text(d / "evidence.log", "what went wrong");
+        throw std::runtime_error("the step failed");
+    } catch (const std::runtime_error&) {
+    }
+    const std::string said = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(read_text(made / "evidence.log"), "what went wrong");
+    EXPECT_EQ(said, kept_line(made));
+    fs::remove_all(made);
+}
+
+TEST(TemporaryDirectory, KeepOnFailureRemovesTheDirectoryOnANormalEndSilently) {
+    fs::path made;
+    testing::internal::CaptureStderr();
+    {
+        temporary_directory d(keeping_on_failure());
+        made = d.path();
+        write_text(d / "scratch", "x");
+    }
+    EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+    EXPECT_FALSE(fs::exists(made));
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+// Made while an exception was already in flight (in a destructor that runs
+// during unwinding), and ending normally inside a catch handler there: the
+// count of uncaught exceptions is what it was at construction, so this is
+// no failure of the owner's scope, and the directory goes. A test of
+// "std::uncaught_exceptions() > 0" would have kept it.
+struct makes_a_directory_while_unwinding {
+    fs::path* made;
+    ~makes_a_directory_while_unwinding() {
+        try {
+            throw std::logic_error("handled inside");
+        } catch (const std::logic_error&) {
+            temporary_directory d(keeping_on_failure());
+            *made = d.path();
+        }
+    }
+};
+
+TEST(TemporaryDirectory, KeepOnFailureRemovesAnOwnerMadeWhileAnotherExceptionWasInFlight) {
+    fs::path made;
+    testing::internal::CaptureStderr();
+    try {
+        makes_a_directory_while_unwinding guard{&made};
+        throw std::runtime_error("outer");
+    } catch (const std::runtime_error&) {
+    }
+    EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+    EXPECT_FALSE(made.empty());
+    EXPECT_FALSE(fs::exists(made));
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TemporaryDirectory, WithoutKeepOnFailureAnExceptionStillRemovesTheDirectory) {
+    fs::path made;
+    try {
+        temporary_directory d(in(test_dir()));
+        made = d.path();
+        throw std::runtime_error("failed");
+    } catch (const std::runtime_error&) {
+    }
+    EXPECT_FALSE(fs::exists(made));
+}
+
+TEST(TemporaryDirectory, KeepOnFailureFollowsTheOwnerThroughAMove) {
+    fs::path made;
+    testing::internal::CaptureStderr();
+    try {
+        temporary_directory outer{in(test_dir())};
+        {
+            temporary_directory d(keeping_on_failure());
+            outer = std::move(d);  // the first owner's directory goes now, at the move
+        }
+        made = outer.path();
+        throw std::runtime_error("failed");
+    } catch (const std::runtime_error&) {
+    }
+    EXPECT_EQ(testing::internal::GetCapturedStderr(), kept_line(made));
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{made.filename().string()});
+    fs::remove_all(made);
 }
 
 }  // namespace

@@ -188,6 +188,36 @@ TEST(TemporaryFile, PersistGivesItANameAndKeepsItOpen) {
     fs::remove(target);
 }
 
+// The file is named once: a second persist() makes no second hard link
+// (Rust's persist consumes the file; here the owner stays, so it refuses).
+TEST(TemporaryFile, ASecondPersistIsInvalidArgumentAndMakesNoSecondLink) {
+    temporary_file f;
+    f.write("once");
+    std::error_code ec;
+    f.persist(test_dir() / "first", ec);
+    if (!unnamed_files_here()) GTEST_SKIP() << "no unnamed files here: persist() is not supported at all";
+    ASSERT_FALSE(ec) << ec.message();
+    f.persist(test_dir() / "second", ec);
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    try {
+        f.persist(test_dir() / "third");
+        FAIL() << "no exception";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.code(), std::errc::invalid_argument);
+        EXPECT_EQ(e.path1(), test_dir() / "third");
+    }
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"first"});
+#ifndef _WIN32
+    struct stat st {};
+    ASSERT_EQ(::fstat(f.native_handle(), &st), 0);
+    EXPECT_EQ(st.st_nlink, 1u);
+#endif
+    EXPECT_TRUE(f.is_open());
+    f.close();
+    EXPECT_EQ(read_text(test_dir() / "first"), "once");
+    fs::remove(test_dir() / "first");
+}
+
 TEST(TemporaryFile, PersistFailsWithEexistAndLeavesTheTargetUntouched) {
     fs::path target = test_dir() / "taken";
     tempfile_test::write_text(target, "original");

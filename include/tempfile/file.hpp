@@ -107,6 +107,10 @@ public:
     native_handle_type release() noexcept;
 
 protected:
+    /// Called by close() just before the handle is closed (the stream is
+    /// flushed by then), so that an owner can note what only the open handle
+    /// tells; never from the destructor of file itself, nor by release().
+    virtual void before_close() noexcept {}
     /// Called by close() after the handle is closed, so that an owner can
     /// delete its file; never from the destructor of file itself.
     virtual void after_close() {}

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -36,6 +37,10 @@ struct named_file_options {
     /// mark lives in the file's own handle: after release(), in the
     /// released descriptor, for as long as it is open. See reap.hpp.
     bool lock = false;
+    /// Unset: 0600. Set: created with exactly these bits, the umask applied
+    /// as open(2) applies it (Rust's Builder::permissions); bits outside
+    /// 07777 are std::invalid_argument. POSIX only: Windows ignores it.
+    std::optional<fs::perms> mode{};
 };
 
 /// Python 3.12's NamedTemporaryFile, made as mkstemp makes files (0600,
@@ -69,6 +74,24 @@ public:
 
     /// Absolute; still valid after close(). Empty for an empty owner.
     const fs::path& path() const noexcept;
+    /// A second, independent handle on the same file, with its own position
+    /// (starting at 0) and the same text mode, as Rust's NamedTempFile::reopen.
+    /// Opened by path() (read/write, O_NOFOLLOW|O_CLOEXEC; Windows share
+    /// read/write/delete, FILE_FLAG_OPEN_REPARSE_POINT, not inheritable), then
+    /// checked to be this owner's file (device and inode; Windows volume and
+    /// file ID): when the name now leads elsewhere (another file renamed over
+    /// it, a symbolic link planted there, nothing) it fails with
+    /// std::errc::no_such_file_or_directory and leaves nothing open. Works
+    /// after close() where the file outlives it (delete_on_close = false, or
+    /// kept): close() then notes the file's identity (one fstat). The handle
+    /// returned is the caller's: it deletes nothing, and on Windows a file
+    /// opened delete-on-close is deleted once both handles are closed.
+    /// Fails with EBADF for an empty owner, after remove(), and after
+    /// release() once closed (the identity is then unknown). Throws
+    /// std::filesystem::filesystem_error naming path().
+    file reopen() const;
+    /// As above; never throws: sets ec and returns an empty file (!is_open()).
+    file reopen(std::error_code& ec) const;
     /// Disarms deletion (the file stays open) and returns the path (empty for
     /// an empty owner). Takes away the lock of options.lock: what is kept is
     /// no longer a temporary, though it keeps its temporary name, which a
@@ -105,6 +128,8 @@ public:
     void remove(std::error_code& ec);
 
 protected:
+    /// Notes the file's identity for reopen() when the file outlives close().
+    void before_close() noexcept override;
     /// Deletes the file when delete_on_close is set and it was not kept.
     void after_close() override;
 
@@ -126,6 +151,9 @@ private:
     detail::registry_entry* registration_ = nullptr;  // what the signal handler would remove
     bool locked_ = false;                             // options.lock, not yet taken away
     native_handle_type lock_ = invalid_handle();      // the lock's own handle, when it must outlive close()
+    bool ending_ = false;                             // remove() or the owner's end: nothing to note at close
+    bool identified_ = false;                         // identity_ holds the closed file's identity
+    std::uint64_t identity_[3] = {};                  // device and inode; Windows volume and file ID
 };
 
 }  // namespace tempfile

@@ -6,6 +6,8 @@
 #include <tempfile/file.hpp>
 
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -27,6 +29,15 @@ struct name_options {
     std::string suffix{};        ///< after the random part (an extension such as ".csv"); same rule
     fs::path dir{};              ///< empty: gettempdir(). Relative: made absolute first. A NUL in
                                  ///< it is std::invalid_argument (errc::invalid_argument).
+    /// Unset: files 0600, directories 0700. Set: created with exactly these
+    /// bits, the umask applied as open(2) and mkdir(2) apply it to any
+    /// program (0644 under umask 077 gives 0600), with no chmod after (Rust's
+    /// Builder::permissions). Bits outside fs::perms::mask (07777) are
+    /// std::invalid_argument (errc::invalid_argument) and create nothing.
+    /// POSIX only: Windows ignores it (the owner-only DACL stays). mktemp()
+    /// creates nothing and create_unique() leaves creation to its maker: both
+    /// ignore it.
+    std::optional<fs::perms> mode{};
 };
 
 // ---- the temporary directory -------------------------------------------
@@ -76,7 +87,8 @@ struct created_file {
 /// Creates and opens dir/prefix<8 random>suffix with
 /// O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC (Windows CREATE_NEW, not
 /// inheritable), mode 0600 whatever the umask's group and other bits (a umask
-/// that removes the owner's own bits is honoured, as in Python). Retries
+/// that removes the owner's own bits is honoured, as in Python), or
+/// options.mode through the umask. Retries
 /// another name on a collision, a bounded number of times, then fails with
 /// EEXIST. Never
 /// deleted for you. `text`: newline translation where the platform has one.
@@ -88,13 +100,42 @@ TEMPFILE_API created_file mkstemp(const name_options& options = {}, bool text = 
 TEMPFILE_API created_file mkstemp(const name_options& options, bool text, std::error_code& ec);
 
 /// Creates dir/prefix<8 random>suffix as a directory, mode 0700 whatever the
-/// umask (Windows: an owner-only DACL). Same retries and errors as mkstemp.
-/// Never deleted for you; returns the absolute path.
+/// umask (or options.mode through the umask; Windows: an owner-only DACL). Same retries and errors as
+/// mkstemp. Never deleted for you; returns the absolute path.
 TEMPFILE_API fs::path mkdtemp(const name_options& options = {});
 /// As above; never throws: on failure (a bad prefix or suffix included, as
 /// std::errc::invalid_argument; out of memory as std::errc::not_enough_memory)
 /// sets ec, creates nothing and returns an empty path.
 TEMPFILE_API fs::path mkdtemp(const name_options& options, std::error_code& ec);
+
+/// What create_unique() calls to make the thing: `candidate` is
+/// dir/prefix<8 random>suffix (absolute; it did not exist a moment ago).
+/// Make it exclusively, and report a name already taken as
+/// std::errc::file_exists (a socket's bind() says EADDRINUSE: report that as
+/// file_exists), anything else as it is; leave ec clear on success.
+using maker = std::function<void(const fs::path& candidate, std::error_code& ec)>;
+
+/// A unique name for anything else (a socket, a FIFO, a lock file, a
+/// database): calls make(candidate, ec) with candidates as mkstemp draws
+/// them, until make reports anything but std::errc::file_exists, at most as
+/// many times as mkstemp tries; then fails with that EEXIST. Returns the
+/// absolute path of what make created (Rust's Builder::make). The same name
+/// rules as mkstemp (options.mode is not used: make decides). Nothing is
+/// deleted for you. Throws std::invalid_argument for a bad prefix, suffix or
+/// dir, or an empty make; std::filesystem::filesystem_error with make's own
+/// error (the directory in path1) when make fails otherwise; and whatever
+/// make itself throws, which ends the tries.
+///
+///     // A Unix socket in a private directory (examples/unix_socket_in_temporary_directory.cpp):
+///     fs::path socket_path = tempfile::create_unique({.suffix = ".sock", .dir = d.path()},
+///         [&](const fs::path& candidate, std::error_code& ec) { ec = bind_socket(fd, candidate); });
+TEMPFILE_API fs::path create_unique(const name_options& options, const maker& make);
+/// As above; on failure sets ec (make's own error, EEXIST after the last
+/// try, std::errc::invalid_argument for bad options or an empty make,
+/// std::errc::not_enough_memory when memory runs out) and returns an empty
+/// path. Throws only what make itself throws (but std::bad_alloc, which is
+/// reported as not_enough_memory like the library's own).
+TEMPFILE_API fs::path create_unique(const name_options& options, const maker& make, std::error_code& ec);
 
 /// Returns a name that did not exist when checked, and creates nothing.
 /// Another process can take the name before you use it: use mkstemp.

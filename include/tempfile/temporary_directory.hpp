@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -30,6 +31,20 @@ struct directory_options {
     /// it is open (the owner closes it just before its own cleanup). keep()
     /// takes the mark away. Costs open, flock and close (POSIX). See reap.hpp.
     bool lock = false;
+    /// Unset: 0700. Set: created with exactly these bits, the umask applied
+    /// as mkdir(2) applies it (Rust's Builder::permissions); bits outside
+    /// 07777 are std::invalid_argument. POSIX only: Windows ignores it (the
+    /// owner-only DACL stays).
+    std::optional<fs::perms> mode{};
+    /// The owner's end during stack unwinding (an exception thrown after the
+    /// owner was made and not yet caught) keeps the directory, for a post-
+    /// mortem, and writes one line, "tempfile: kept <path>", to stderr
+    /// (pytest's retention of failed tests' directories). Decided by
+    /// std::uncaught_exceptions() compared with its value when the owner was
+    /// made, so an owner made while another exception was already in flight
+    /// (in a destructor, in a catch handler) is removed when it ends normally.
+    /// cleanup() called explicitly still removes; keep = true keeps silently.
+    bool keep_on_failure = false;
 };
 
 /// Python's TemporaryDirectory: made as mkdtemp makes directories (0700;
@@ -38,6 +53,7 @@ struct directory_options {
 /// a symbolic link out of the tree, resetting permissions that block removal.
 /// An empty directory costs one rmdir. Move-only; a moved-from or empty owner
 /// removes nothing, and so does a copy destroyed in a fork()ed child.
+/// With options.keep_on_failure, an end during stack unwinding keeps it.
 class TEMPFILE_API temporary_directory {
 public:
     /// Throws std::filesystem::filesystem_error (the parent directory in
@@ -53,7 +69,9 @@ public:
     temporary_directory& operator=(temporary_directory&& other) noexcept;
     temporary_directory(const temporary_directory&) = delete;
     temporary_directory& operator=(const temporary_directory&) = delete;
-    /// cleanup() unless kept; silent.
+    /// cleanup() unless kept, silently; with options.keep_on_failure and an
+    /// exception unwinding past this owner, keeps the directory and says so
+    /// on stderr instead.
     ~temporary_directory();
 
     /// Absolute. Empty for an empty owner. Stays valid after cleanup().
@@ -92,6 +110,8 @@ private:
     bool owned_ = false;          // cleanup() removes it: false once kept or cleaned
     bool remove_at_end_ = false;  // the destructor removes it: false with options.keep
     bool ignore_cleanup_errors_ = false;
+    bool keep_on_failure_ = false;
+    int uncaught_at_creation_ = 0;                            // std::uncaught_exceptions() then, with keep_on_failure
     std::uint64_t generation_ = 0;                            // fork generation that made it
     detail::registry_entry* registration_ = nullptr;          // what the signal handler would remove
     file::native_handle_type lock_ = file::invalid_handle();  // options.lock's handle, held to the end

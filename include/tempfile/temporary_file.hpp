@@ -48,8 +48,11 @@ public:
     /// where the file was made without O_TMPFILE (no OS can name it then),
     /// EBADF when closed or empty. Content that lost bytes is never named:
     /// after a failed write (see file::close) persist fails with that error.
-    /// Throws std::filesystem::filesystem_error with target in path1, or
-    /// std::invalid_argument if target holds a NUL character.
+    /// The file is named once: a second persist() fails with
+    /// std::errc::invalid_argument (the throwing form a
+    /// std::filesystem::filesystem_error with that code) and makes no second
+    /// link. Throws std::filesystem::filesystem_error with target in path1,
+    /// or std::invalid_argument if target holds a NUL character.
     void persist(const fs::path& target);
     /// As above; never throws: on failure sets ec, and the file stays unnamed.
     void persist(const fs::path& target, std::error_code& ec);
@@ -59,7 +62,8 @@ private:
     // with the public one whose options default to {}.
     struct empty_owner {};
     explicit temporary_file(empty_owner) noexcept {}
-    bool linkable_ = false;  // made with O_TMPFILE without O_EXCL: linkat can name it
+    bool linkable_ = false;   // made with O_TMPFILE without O_EXCL: linkat can name it
+    bool persisted_ = false;  // named once already
 };
 
 }  // namespace tempfile

@@ -88,19 +88,23 @@ bool rename_noreplace(const fs::path&, const fs::path&, std::error_code&) noexce
 // (0, 022, 077, ...). No fchmod/chmod follows: it would cost a system call
 // per creation for the one case of a umask that masks the owner's own bits,
 // where the result is stricter, never wider, and the returned descriptor is
-// read/write all the same. Python's mkstemp and mkdtemp do the same.
-handle create_exclusive(const fs::path& path, bool /*delete_on_close*/, std::error_code& ec) noexcept {
+// read/write all the same. Python's mkstemp and mkdtemp do the same. A
+// caller's mode (options.mode) goes through the umask likewise, as open(2)
+// and mkdir(2) apply it to any program's (Rust's Builder::permissions).
+handle create_exclusive(const fs::path& path, bool /*delete_on_close*/, std::error_code& ec,
+                        unsigned mode) noexcept {
     ec.clear();
-    int fd = open_retrying(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = open_retrying(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                           static_cast<mode_t>(mode));
     if (fd < 0) ec = last_error();
     return fd;
 }
 
-handle create_unnamed(const fs::path& dir, std::error_code& ec) noexcept {
+handle create_unnamed(const fs::path& dir, std::error_code& ec, unsigned mode) noexcept {
     ec.clear();
 #if TEMPFILE_LINUX && defined(O_TMPFILE)
     // No O_EXCL, so that link_unnamed can still give it a name.
-    int fd = open_retrying(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    int fd = open_retrying(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, static_cast<mode_t>(mode));
     if (fd >= 0) return fd;
     // EOPNOTSUPP: the file system has no O_TMPFILE; EISDIR: a kernel before
     // 3.11 saw O_DIRECTORY|O_RDWR; EINVAL: flags it does not know.
@@ -110,7 +114,7 @@ handle create_unnamed(const fs::path& dir, std::error_code& ec) noexcept {
         ec = last_error();
     return -1;
 #else
-    (void)dir;
+    (void)dir, (void)mode;
     ec = not_supported();
     return -1;
 #endif
@@ -120,9 +124,10 @@ bool has_delete_on_close() noexcept {
     return false;
 }
 
-void make_directory(const fs::path& path, std::error_code& ec) noexcept {
+void make_directory(const fs::path& path, std::error_code& ec, unsigned mode) noexcept {
     ec.clear();
-    if (::mkdir(path.c_str(), 0700) != 0) ec = last_error();  // see create_exclusive on the umask
+    if (::mkdir(path.c_str(), static_cast<mode_t>(mode)) != 0)
+        ec = last_error();  // the umask: see create_exclusive
 }
 
 void remove_file(const fs::path& path, std::error_code& ec) noexcept {
@@ -162,24 +167,21 @@ void link_unnamed(handle h, const fs::path& target, std::error_code& ec) noexcep
 // macOS: F_FULLFSYNC, as for the data (see sync_fully), so that the rename
 // is on the medium, not only in the drive's cache.
 void sync_directory(const fs::path& dir, std::error_code& ec) noexcept {
-    ec.clear();
-    unique_fd fd(open_retrying(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0));
-    if (!fd) {
-        ec = last_error();
-        return;
-    }
-    if (const int err = sync_fully(fd.get())) ec.assign(err, std::system_category());
+    unique_fd fd(open_directory_for_sync(dir, ec));
+    if (fd) sync_directory(fd.get(), ec);
 }
 
-void copy_permissions(const fs::path& from, handle h, std::error_code& ec) noexcept {
+handle open_directory_for_sync(const fs::path& dir, std::error_code& ec) noexcept {
     ec.clear();
-    struct stat st;
-    if (::stat(from.c_str(), &st) != 0) {
-        if (errno != ENOENT) ec = last_error();
-        return;
-    }
-    // Permission bits only: setuid/setgid/sticky stay with the old file (see os.hpp).
-    if (::fchmod(h, st.st_mode & 0777) != 0) ec = last_error();
+    const int fd = open_retrying(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (fd < 0) ec = last_error();
+    return fd;
+}
+
+void sync_directory(handle dir, std::error_code& ec) noexcept {
+    ec.clear();
+    if (dir < 0) return;
+    if (const int err = sync_fully(dir)) ec.assign(err, std::system_category());
 }
 
 }  // namespace tempfile::detail::os

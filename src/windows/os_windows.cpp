@@ -30,19 +30,11 @@ bool is_delete_pending(DWORD error_code) noexcept {
 
 }  // namespace
 
-handle create_exclusive(const fs::path& path, bool delete_on_close, std::error_code& ec) noexcept {
+namespace win {
+
+HANDLE create_new(const fs::path& path, DWORD flags, SECURITY_ATTRIBUTES* security,
+                  std::error_code& ec) noexcept {
     ec.clear();
-    SECURITY_ATTRIBUTES* security = win::owner_only(false);
-    if (security == nullptr) {
-        ec = win::owner_only_error();
-        return INVALID_HANDLE_VALUE;
-    }
-    // No DELETE access unless FILE_FLAG_DELETE_ON_CLOSE implies it: while a
-    // handle with DELETE access is open, Windows lets others open the file
-    // only with FILE_SHARE_DELETE, which ordinary programs do not ask for.
-    // FILE_ATTRIBUTE_TEMPORARY keeps the data in the cache rather than on
-    // the disk for as long as memory allows.
-    DWORD flags = FILE_ATTRIBUTE_TEMPORARY | (delete_on_close ? FILE_FLAG_DELETE_ON_CLOSE : 0);
     const win::os_path native(path);
     HANDLE h = ::CreateFileW(native.c_str(), GENERIC_READ | GENERIC_WRITE, share_all, security, CREATE_NEW,
                              flags, nullptr);
@@ -59,7 +51,27 @@ handle create_exclusive(const fs::path& path, bool delete_on_close, std::error_c
     return INVALID_HANDLE_VALUE;
 }
 
-handle create_unnamed(const fs::path&, std::error_code& ec) noexcept {
+}  // namespace win
+
+// `mode` is POSIX's: Windows has no mode bits, and the DACL is the owner-only one.
+handle create_exclusive(const fs::path& path, bool delete_on_close, std::error_code& ec,
+                        unsigned /*mode*/) noexcept {
+    ec.clear();
+    SECURITY_ATTRIBUTES* security = win::owner_only(false);
+    if (security == nullptr) {
+        ec = win::owner_only_error();
+        return INVALID_HANDLE_VALUE;
+    }
+    // No DELETE access unless FILE_FLAG_DELETE_ON_CLOSE implies it: while a
+    // handle with DELETE access is open, Windows lets others open the file
+    // only with FILE_SHARE_DELETE, which ordinary programs do not ask for.
+    // FILE_ATTRIBUTE_TEMPORARY keeps the data in the cache rather than on
+    // the disk for as long as memory allows.
+    DWORD flags = FILE_ATTRIBUTE_TEMPORARY | (delete_on_close ? FILE_FLAG_DELETE_ON_CLOSE : 0);
+    return win::create_new(path, flags, security, ec);
+}
+
+handle create_unnamed(const fs::path&, std::error_code& ec, unsigned) noexcept {
     ec = not_supported();  // every Windows file has a name: the caller uses delete_on_close
     return INVALID_HANDLE_VALUE;
 }
@@ -68,7 +80,7 @@ bool has_delete_on_close() noexcept {
     return true;
 }
 
-void make_directory(const fs::path& path, std::error_code& ec) noexcept {
+void make_directory(const fs::path& path, std::error_code& ec, unsigned /*mode: POSIX only*/) noexcept {
     ec.clear();
     SECURITY_ATTRIBUTES* security = win::owner_only(true);
     if (security == nullptr)
@@ -110,10 +122,15 @@ void rename(const fs::path& from, const fs::path& to, bool overwrite, bool write
     DWORD flags = (overwrite ? MOVEFILE_REPLACE_EXISTING : 0) | (write_through ? MOVEFILE_WRITE_THROUGH : 0);
     // No MOVEFILE_COPY_ALLOWED: across volumes this fails with
     // ERROR_NOT_SAME_DEVICE (errc::cross_device_link), never copies.
+    const win::os_path source(from);
     const win::os_path target(to);
-    if (!::MoveFileExW(win::os_path(from).c_str(), target.c_str(), flags)) {
-        ec = win::last_error();
-        return;
+    win::retry_budget budget;  // a virus scanner or an indexer holding either file lets go soon
+    for (int attempt = 0; !::MoveFileExW(source.c_str(), target.c_str(), flags); ++attempt) {
+        const DWORD error_code = ::GetLastError();
+        if (!win::worth_retrying(error_code, target.c_str()) || !budget.pause(attempt)) {
+            ec = win::error(error_code);
+            return;
+        }
     }
     // What is renamed is kept: it loses the temporary attribute, so that the
     // cache manager writes it out as any other file. Best effort.
@@ -133,16 +150,28 @@ void link_unnamed(handle, const fs::path&, std::error_code& ec) noexcept {
 // directory (FAT, some network redirectors) ends quietly: nothing more can
 // be done there. An I/O error is reported.
 void sync_directory(const fs::path& dir, std::error_code& ec) noexcept {
+    win::unique_handle h(open_directory_for_sync(dir, ec));
+    if (h) sync_directory(h.get(), ec);
+}
+
+handle open_directory_for_sync(const fs::path& dir, std::error_code& ec) noexcept {
     ec.clear();
-    win::unique_handle h(::CreateFileW(win::os_path(dir).c_str(), GENERIC_READ | GENERIC_WRITE, share_all,
-                                       nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
-    DWORD error_code = ERROR_SUCCESS;
-    if (!h)
-        error_code = ::GetLastError();
-    else if (!::FlushFileBuffers(h.get()))
-        error_code = ::GetLastError();
-    if (error_code != ERROR_SUCCESS && !win::directory_flush_unsupported(error_code))
-        ec = win::error(error_code);
+    HANDLE h = ::CreateFileW(win::os_path(dir).c_str(), GENERIC_READ | GENERIC_WRITE, share_all, nullptr,
+                             OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+    if (h == INVALID_HANDLE_VALUE) {
+        const DWORD error_code = ::GetLastError();
+        if (!win::directory_flush_unsupported(error_code)) ec = win::error(error_code);
+    }
+    return h;
+}
+
+void sync_directory(handle dir, std::error_code& ec) noexcept {
+    ec.clear();
+    if (dir == INVALID_HANDLE_VALUE) return;
+    if (!::FlushFileBuffers(dir)) {
+        const DWORD error_code = ::GetLastError();
+        if (!win::directory_flush_unsupported(error_code)) ec = win::error(error_code);
+    }
 }
 
 namespace win {
@@ -151,25 +180,5 @@ bool directory_flush_unsupported(DWORD error) noexcept {
            error == ERROR_INVALID_PARAMETER || error == ERROR_NOT_SUPPORTED;
 }
 }  // namespace win
-
-// Windows has no mode bits; of what a file's permissions are, only the
-// read-only attribute is copied. The DACL stays our owner-only one.
-void copy_permissions(const fs::path& from, handle h, std::error_code& ec) noexcept {
-    ec.clear();
-    DWORD attributes = ::GetFileAttributesW(win::os_path(from).c_str());
-    if (attributes == INVALID_FILE_ATTRIBUTES) {
-        DWORD error_code = ::GetLastError();
-        if (!is_gone(error_code)) ec = win::error(error_code);
-        return;
-    }
-    if (!(attributes & FILE_ATTRIBUTE_READONLY)) return;
-    FILE_BASIC_INFO basic{};
-    if (!::GetFileInformationByHandleEx(h, FileBasicInfo, &basic, sizeof basic)) {
-        ec = win::last_error();
-        return;
-    }
-    basic.FileAttributes |= FILE_ATTRIBUTE_READONLY;
-    if (!::SetFileInformationByHandle(h, FileBasicInfo, &basic, sizeof basic)) ec = win::last_error();
-}
 
 }  // namespace tempfile::detail::os

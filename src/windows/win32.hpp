@@ -119,6 +119,56 @@ struct file_identity {
 };
 bool read_identity(HANDLE h, file_identity& out) noexcept;
 
+// ---- creating, renaming and replacing (os_windows.cpp, replace_windows.cpp) -----
+
+/// CreateFileW with CREATE_NEW, read/write access, share read|write|delete,
+/// `flags` and `security`. A name already taken reports errc::file_exists,
+/// also when CREATE_NEW said access denied and the name exists (a directory,
+/// a file pending deletion), so that callers retry only real collisions.
+HANDLE create_new(const std::filesystem::path& path, DWORD flags, SECURITY_ATTRIBUTES* security,
+                  std::error_code& ec) noexcept;
+
+/// Whether a failed MoveFileExW or ReplaceFileW may succeed a moment later:
+/// ERROR_ACCESS_DENIED and ERROR_SHARING_VIOLATION, what Windows answers
+/// while a virus scanner or an indexer holds either file open (LLVM's
+/// rename retries the same). Anything else is final.
+bool is_transient_refusal(DWORD error) noexcept;
+
+/// is_transient_refusal(error), unless `target` is a directory or read-only:
+/// replacing either is denied for good, and waiting a second would change
+/// nothing.
+bool worth_retrying(DWORD error, const wchar_t* target) noexcept;
+
+/// What os::replace does after ReplaceFileW failed with `error`:
+/// move_instead for ERROR_FILE_NOT_FOUND (no file to replace: a new target)
+/// and ERROR_UNABLE_TO_MOVE_REPLACEMENT (without a backup name the replaced
+/// file may be gone and the replacement kept its name: MoveFileExW puts it
+/// in place either way); retry for ERROR_UNABLE_TO_REMOVE_REPLACED (both
+/// files keep their names) and the transient refusals; fail for anything else.
+enum class replace_step { retry, move_instead, fail };
+replace_step after_replace_error(DWORD error) noexcept;
+
+/// Whether this system's ReplaceFileW replaces atomically. Windows' does.
+/// Wine's (8.0) moves the target aside under a GetTempFileNameW name, then
+/// the replacement in: for a moment there is no target, its attributes and
+/// ACL are not carried over, and when the first move fails (a sharing
+/// violation) the "rf*.tmp" file it made is left behind. Under Wine,
+/// os::replace therefore uses MoveFileExW (rename(2) underneath, atomic).
+bool replace_file_is_atomic() noexcept;
+
+/// os::replace, with the choice of ReplaceFileW made by the caller (tests
+/// run the ReplaceFileW path under Wine too).
+void replace(const std::filesystem::path& from, const std::filesystem::path& to, bool write_through,
+             bool use_replace_file, std::error_code& ec) noexcept;
+
+/// The target held by a symbolic link's reparse data (FSCTL_GET_REPARSE_POINT
+/// output, `size` bytes, tag IO_REPARSE_TAG_SYMLINK): its substitute name,
+/// as written when relative (SYMLINK_FLAG_RELATIVE), else in Win32 form
+/// ("\??\C:\x" is "C:\x", "\??\UNC\s\h" is "\\s\h", another
+/// "\??\" becomes "\\?\"). False if the data is not that of a symbolic
+/// link or its lengths run past `size`. Throws std::bad_alloc only.
+bool symlink_target(const unsigned char* data, std::size_t size, std::wstring& out);
+
 // ---- deletion by handle (delete_windows.cpp) -----------------------------------
 
 /// True when SetFileInformationByHandle(FileDispositionInfoEx) failed because
