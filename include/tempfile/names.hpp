@@ -127,7 +127,10 @@ using maker = std::function<void(const fs::path& candidate, std::error_code& ec)
 /// make itself throws, which ends the tries.
 ///
 ///     // A Unix socket in a private directory (examples/unix_socket_in_temporary_directory.cpp):
-///     fs::path socket_path = tempfile::create_unique({.suffix = ".sock", .dir = d.path()},
+///     tempfile::name_options where;
+///     where.suffix = ".sock";
+///     where.dir = d.path();
+///     fs::path socket_path = tempfile::create_unique(where,
 ///         [&](const fs::path& candidate, std::error_code& ec) { ec = bind_socket(fd, candidate); });
 TEMPFILE_API fs::path create_unique(const name_options& options, const maker& make);
 /// As above; on failure sets ec (make's own error, EEXIST after the last
