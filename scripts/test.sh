@@ -67,6 +67,7 @@ for kind in static shared; do
 done
 run_check deb scripts/check-deb.sh "$out/deb"
 run_check docs scripts/check-docs.sh "$out/docs"
+run_check bench-smoke bench/compare.sh --smoke "$out/bench-smoke"
 . scripts/extra-suites.sh
 
 echo
