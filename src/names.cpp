@@ -5,6 +5,8 @@
 #include "os.hpp"
 
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 
 namespace tempfile::detail {
 namespace {
@@ -14,7 +16,6 @@ constexpr unsigned alphabet_size = sizeof alphabet - 1;  // 37
 // The largest multiple of 37 that fits in a byte: bytes from here up would
 // favour the first letters, so they are skipped (rejection sampling).
 constexpr unsigned accept_below = 256 / alphabet_size * alphabet_size;  // 222
-constexpr std::size_t name_length = 8;
 
 // One CSPRNG call serves about 27 names. The bytes are per thread, so no
 // lock; and they are tied to the fork generation that fetched them, since a
@@ -24,20 +25,85 @@ struct random_pool {
     std::size_t next = sizeof bytes;  // all used
     std::uint64_t generation = 0;
 
-    bool draw(unsigned char& out, std::error_code& ec) {
-        std::uint64_t now = os::fork_generation();
-        if (next == sizeof bytes || generation != now) {
-            os::random_bytes(bytes, sizeof bytes, ec);
-            if (ec) return false;
-            next = 0;
-            generation = now;
+    // Appends name_length characters to out (which has room for them).
+    // The generation is checked once per name, not per byte: a name is
+    // drawn by one thread, which no fork() interrupts halfway.
+    template <class String>
+    bool append_name(String& out, std::error_code& ec) {
+        if (generation != os::fork_generation()) next = sizeof bytes;
+        for (std::size_t drawn = 0; drawn < name_length;) {
+            if (next == sizeof bytes) {
+                os::random_bytes(bytes, sizeof bytes, ec);
+                if (ec) return false;
+                next = 0;
+                generation = os::fork_generation();
+            }
+            const unsigned char b = bytes[next++];
+            if (b < accept_below) {
+                out.push_back(static_cast<typename String::value_type>(alphabet[b % alphabet_size]));
+                ++drawn;
+            }
         }
-        out = bytes[next++];
         return true;
     }
 };
 
 thread_local random_pool pool;
+
+using string_type = fs::path::string_type;
+using char_type = fs::path::value_type;
+
+constexpr bool is_directory_separator(char_type c) noexcept {
+    return c == '/' || c == fs::path::preferred_separator;
+}
+
+// A prefix or suffix (UTF-8) appended to a native path string: the bytes
+// themselves on POSIX; Windows converts them to UTF-16 (os::native_name).
+void append_affix(string_type& out, const std::string& affix) {
+    if constexpr (std::is_same_v<char_type, char>)
+        out.append(affix);
+    else
+        out.append(os::native_name(affix));
+}
+
+// Appends the steps of `relative` to `out`, one separator before each, and
+// leaves out the empty ("a//b", "a/") and "." steps. ".." stays: "link/.."
+// is not always where "link" is.
+void append_steps(string_type& out, const string_type& relative) {
+    for (std::size_t begin = 0; begin < relative.size();) {
+        std::size_t end = begin;
+        while (end < relative.size() && !is_directory_separator(relative[end])) ++end;
+        const std::size_t length = end - begin;
+        if (length != 0 && !(length == 1 && relative[begin] == '.')) {
+            if (out.empty() || !is_directory_separator(out.back()))
+                out.push_back(fs::path::preferred_separator);
+            out.append(relative, begin, length);
+        }
+        begin = end + 1;
+    }
+}
+
+// An absolute path already in the form resolve_directory gives: no empty
+// step (a doubled or trailing separator) and no "." step. Such a `dir` is
+// used as it is, without a copy.
+bool is_clean_absolute(const fs::path& dir) {
+    if (!dir.is_absolute()) return false;
+    const string_type& text = dir.native();
+    char_type before = 0;  // the character before the current one
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char_type c = text[i];
+        if (is_directory_separator(c)) {
+            // "//" (also a UNC or \\?\ root: those take the general way) or "/./"
+            if (i != 0 && is_directory_separator(before)) return false;
+            if (i >= 2 && before == '.' && is_directory_separator(text[i - 2])) return false;
+        }
+        before = c;
+    }
+    // a trailing separator (but "/" alone is the root) or a trailing "/."
+    if (text.size() > 1 && is_directory_separator(before)) return false;
+    if (text.size() >= 2 && before == '.' && is_directory_separator(text[text.size() - 2])) return false;
+    return true;
+}
 
 }  // namespace
 
@@ -45,11 +111,7 @@ std::string random_name(std::error_code& ec) {
     ec.clear();
     std::string name;
     name.reserve(name_length);
-    while (name.size() < name_length) {
-        unsigned char b;
-        if (!pool.draw(b, ec)) return {};
-        if (b < accept_below) name += alphabet[b % alphabet_size];
-    }
+    if (!pool.append_name(name, ec)) return {};
     return name;
 }
 
@@ -67,15 +129,41 @@ void check_affixes(const std::string& prefix, const std::string& suffix, std::er
 fs::path resolve_directory(const fs::path& dir, std::error_code& ec) {
     ec.clear();
     if (dir.empty()) return gettempdir(ec);
+    if (is_clean_absolute(dir)) return dir;
     // absolute(), not canonical(): the caller's symbolic links are theirs to
     // keep. Only "." steps are dropped (".", "a/./b", "a/"), as Python's abspath
     // would; ".." stays, since "link/.." is not always where "link" is.
+    if constexpr (fs::path::preferred_separator == '/') {
+        if (dir.is_relative()) {  // POSIX: the working directory, then dir's steps, in one string
+            string_type text = fs::current_path(ec).native();
+            if (ec) return {};
+            append_steps(text, dir.native());
+            return fs::path(std::move(text));
+        }
+    }
+    // The general way: Windows' absolute() (GetFullPathNameW knows drive-
+    // relative paths, and resolves ".." by the text, as the OS does), or an
+    // absolute dir with "." or empty steps.
     fs::path absolute = fs::absolute(dir, ec);
     if (ec) return {};
     fs::path resolved;
     for (const fs::path& step : absolute)
         if (!step.empty() && step != ".") resolved /= step;
     return resolved;
+}
+
+void directory_view::resolve(const fs::path& dir, std::error_code& ec) {
+    ec.clear();
+    if (dir.empty()) {
+        const fs::path* cached = default_directory(ec);
+        if (ec) return;
+        path_ = cached;
+    } else if (is_clean_absolute(dir)) {
+        path_ = &dir;
+    } else {
+        owned_ = resolve_directory(dir, ec);
+        path_ = &owned_;
+    }
 }
 
 fs::path directory_for_error(const fs::path& dir) {
@@ -89,14 +177,24 @@ fs::path create_unique(const std::string& prefix, const std::string& suffix, con
                        std::error_code& ec) {
     check_affixes(prefix, suffix, ec);
     if (ec) return {};
-    fs::path where = resolve_directory(dir, ec);
+    directory_view where;
+    where.resolve(dir, ec);
     if (ec) return {};
+    const string_type& directory = where.path().native();
+    const bool needs_separator = directory.empty() || !is_directory_separator(directory.back());
     for (int attempt = 0; attempt < max_attempts; ++attempt) {
-        std::string name = prefix;
-        name += random_name(ec);
-        if (ec) return {};
-        name += suffix;
-        fs::path candidate = where / os::native_name(std::move(name));
+        // dir, separator, prefix, 8 characters, suffix: one string, one
+        // allocation, then moved into the path (affixes in UTF-8 are at
+        // least as long as in UTF-16, so the room suffices everywhere).
+        ec.clear();
+        string_type text;
+        text.reserve(directory.size() + 1 + prefix.size() + name_length + suffix.size());
+        text.append(directory);
+        if (needs_separator) text.push_back(fs::path::preferred_separator);
+        append_affix(text, prefix);
+        if (!pool.append_name(text, ec)) return {};
+        append_affix(text, suffix);
+        fs::path candidate(std::move(text));
         make(candidate, ec);
         if (!ec) return candidate;
         if (ec != std::errc::file_exists) return {};

@@ -4,17 +4,39 @@
 #include "names_internal.hpp"
 #include "os.hpp"
 
+#include <atomic>
+#include <forward_list>
 #include <mutex>
 
 namespace tempfile {
 namespace {
 namespace os = detail::os;
 
-// One lock for both: the probe runs under it, so that concurrent first
-// calls probe once and all see the same answer (Python holds a lock too).
+// What gettempdir() answers now: set_tempdir()'s directory, else the first
+// usable candidate once probed; null before the first probe and after
+// set_tempdir({}). Readers (every owner made in the default directory)
+// only load it: no lock, no system call, no copy. That is safe because a
+// published path is immutable and never freed (see `published`).
+std::atomic<const fs::path*> current{nullptr};
+
+// Writers (the probe, set_tempdir) take this lock, so that concurrent
+// first calls probe once and all see the same answer (Python holds a lock too).
 std::mutex lock;
-fs::path override_dir;  // set_tempdir(), absolute
-fs::path cached_dir;    // the first usable candidate
+
+// Every directory ever published, kept for the life of the process: a
+// reader may still hold one that set_tempdir() has replaced. Equal paths
+// share one entry, so this holds as many paths as the distinct directories
+// a process sets or finds, however often it calls set_tempdir().
+std::forward_list<fs::path> published;  // guarded by lock
+
+// The entry of `published` equal to dir, added if there is none. Call with
+// the lock held.
+const fs::path* publish(fs::path dir) {
+    for (const fs::path& p : published)
+        if (p.native() == dir.native()) return &p;
+    published.push_front(std::move(dir));
+    return &published.front();
+}
 
 // Usable: a file can be created exclusively, written and removed there.
 // Writing matters: a full or read-only-mounted file system lets some
@@ -59,15 +81,29 @@ fs::path first_usable() {
 
 }  // namespace
 
-fs::path gettempdir(std::error_code& ec) {
+namespace detail {
+
+const fs::path* default_directory(std::error_code& ec) {
     ec.clear();
+    if (const fs::path* dir = current.load(std::memory_order_acquire)) return dir;
     std::lock_guard<std::mutex> guard(lock);
-    if (!override_dir.empty()) return override_dir;
-    if (!cached_dir.empty()) return cached_dir;
-    cached_dir = first_usable();
+    if (const fs::path* dir = current.load(std::memory_order_relaxed)) return dir;  // probed meanwhile
+    fs::path found = first_usable();
     // Many calls failed, none in particular: the generic ENOENT, as Python's FileNotFoundError.
-    if (cached_dir.empty()) ec = std::make_error_code(std::errc::no_such_file_or_directory);
-    return cached_dir;
+    if (found.empty()) {
+        ec = std::make_error_code(std::errc::no_such_file_or_directory);
+        return nullptr;
+    }
+    const fs::path* dir = publish(std::move(found));
+    current.store(dir, std::memory_order_release);
+    return dir;
+}
+
+}  // namespace detail
+
+fs::path gettempdir(std::error_code& ec) {
+    const fs::path* dir = detail::default_directory(ec);
+    return dir ? *dir : fs::path();
 }
 
 fs::path gettempdir() {
@@ -89,8 +125,8 @@ void set_tempdir(const fs::path& dir) {
         if (ec) throw fs::filesystem_error("set_tempdir", dir, ec);
     }
     std::lock_guard<std::mutex> guard(lock);
-    override_dir = std::move(absolute);
-    if (override_dir.empty()) cached_dir.clear();
+    // Empty: the override and the probed directory both go; the next call probes again.
+    current.store(absolute.empty() ? nullptr : publish(std::move(absolute)), std::memory_order_release);
 }
 
 std::string gettempprefix() {

@@ -6,6 +6,7 @@
 #include "names_internal.hpp"
 #include "os.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -16,20 +17,25 @@ namespace os = detail::os;
 
 // Directories where O_TMPFILE failed: the next file there goes straight to
 // the fallback instead of paying for a refused open() every time.
+// Most processes never meet such a directory: until one is added, a check
+// is one atomic load, no lock.
 class refusing_directories {
 public:
     bool contains(const fs::path& dir) {
+        if (!any_.load(std::memory_order_acquire)) return false;
         std::lock_guard<std::mutex> lock(mutex_);
-        return dirs_.count(dir) != 0;
+        return dirs_.count(dir.native()) != 0;
     }
     void add(const fs::path& dir) {
         std::lock_guard<std::mutex> lock(mutex_);
-        dirs_.insert(dir);
+        dirs_.insert(dir.native());
+        any_.store(true, std::memory_order_release);
     }
 
 private:
+    std::atomic<bool> any_{false};
     std::mutex mutex_;
-    std::set<fs::path> dirs_;
+    std::set<fs::path::string_type> dirs_;  // resolved directories, compared as text
 };
 
 refusing_directories& no_unnamed_files() {
@@ -62,11 +68,13 @@ made_file make_named_then_unlinked(const name_options& options, const fs::path& 
     return made;
 }
 
-made_file make(const name_options& options, fs::path& dir, std::error_code& ec) {
+// `where` ends up naming the directory used (for an error message).
+made_file make(const name_options& options, detail::directory_view& where, std::error_code& ec) {
     detail::check_affixes(options.prefix, options.suffix, ec);  // also when O_TMPFILE needs no name
     if (ec) return {};
-    dir = detail::resolve_directory(options.dir, ec);
+    where.resolve(options.dir, ec);  // no copy for the default directory or a clean absolute dir
     if (ec) return {};
+    const fs::path& dir = where.path();
     if (!no_unnamed_files().contains(dir)) {
         made_file made{os::create_unnamed(dir, ec), true};
         if (!ec) return made;
@@ -87,9 +95,9 @@ made_file make(const name_options& options, fs::path& dir, std::error_code& ec) 
 
 temporary_file::temporary_file(const name_options& options, bool text) {
     std::error_code ec;
-    fs::path dir;
-    made_file made = make(options, dir, ec);
-    if (ec) detail::throw_error("temporary_file", dir.empty() ? options.dir : dir, ec);
+    detail::directory_view where;
+    made_file made = make(options, where, ec);
+    if (ec) detail::throw_error("temporary_file", detail::directory_for_error(options.dir), ec);
     file::operator=(file(made.handle, text));
     linkable_ = made.linkable;
 }
@@ -100,9 +108,9 @@ temporary_file temporary_file::create(const name_options& options, std::error_co
 
 temporary_file temporary_file::create(const name_options& options, bool text, std::error_code& ec) {
     ec.clear();
-    fs::path dir;
+    detail::directory_view where;
     temporary_file result{empty_owner{}};
-    made_file made = make(options, dir, ec);
+    made_file made = make(options, where, ec);
     if (ec) return result;
     result.file::operator=(file(made.handle, text));
     result.linkable_ = made.linkable;
