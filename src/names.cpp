@@ -25,12 +25,13 @@ struct random_pool {
     std::size_t next = sizeof bytes;  // all used
     std::uint64_t generation = 0;
 
-    // Appends name_length characters to out (which has room for them).
-    // The generation is checked once per name, not per byte: a name is
-    // drawn by one thread, which no fork() interrupts halfway.
+    // Appends name_length characters to out. The generation is checked once
+    // per name, not per byte: a name is drawn by one thread, which no fork()
+    // interrupts halfway.
     template <class String>
     bool append_name(String& out, std::error_code& ec) {
         if (generation != os::fork_generation()) next = sizeof bytes;
+        typename String::value_type name[name_length];
         for (std::size_t drawn = 0; drawn < name_length;) {
             if (next == sizeof bytes) {
                 os::random_bytes(bytes, sizeof bytes, ec);
@@ -39,11 +40,10 @@ struct random_pool {
                 generation = os::fork_generation();
             }
             const unsigned char b = bytes[next++];
-            if (b < accept_below) {
-                out.push_back(static_cast<typename String::value_type>(alphabet[b % alphabet_size]));
-                ++drawn;
-            }
+            if (b < accept_below)
+                name[drawn++] = static_cast<typename String::value_type>(alphabet[b % alphabet_size]);
         }
+        out.append(name, name_length);
         return true;
     }
 };
@@ -119,7 +119,9 @@ void check_affixes(const std::string& prefix, const std::string& suffix, std::er
     ec.clear();
     for (const std::string* affix : {&prefix, &suffix})
         for (char c : *affix)
-            if (os::is_separator(c)) {
+            // Every separator of every OS ("/", "\\", ":", NUL) sorts at or
+            // below '\\': letters and most punctuation skip the OS's check.
+            if (static_cast<unsigned char>(c) <= '\\' && os::is_separator(c)) {
                 // generic_category: how throw_error tells a bad option from an OS error.
                 ec = std::make_error_code(std::errc::invalid_argument);
                 return;
