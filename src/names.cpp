@@ -4,6 +4,8 @@
 #include "names_internal.hpp"
 #include "os.hpp"
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -17,6 +19,13 @@ constexpr unsigned alphabet_size = sizeof alphabet - 1;  // 37
 // favour the first letters, so they are skipped (rejection sampling).
 constexpr unsigned accept_below = 256 / alphabet_size * alphabet_size;  // 222
 
+// A byte's character, or 0 for a byte that rejection sampling skips.
+constexpr std::array<char, 256> character_of = [] {
+    std::array<char, 256> table{};
+    for (unsigned b = 0; b < accept_below; ++b) table[b] = alphabet[b % alphabet_size];
+    return table;
+}();
+
 // One CSPRNG call serves about 27 names. The bytes are per thread, so no
 // lock; and they are tied to the fork generation that fetched them, since a
 // fork()ed child holds a copy of its parent's and would repeat its names.
@@ -25,13 +34,12 @@ struct random_pool {
     std::size_t next = sizeof bytes;  // all used
     std::uint64_t generation = 0;
 
-    // Appends name_length characters to out. The generation is checked once
+    // Writes name_length characters at out. The generation is checked once
     // per name, not per byte: a name is drawn by one thread, which no fork()
     // interrupts halfway.
-    template <class String>
-    bool append_name(String& out, std::error_code& ec) {
+    template <class Char>
+    bool fill_name(Char* out, std::error_code& ec) {
         if (generation != os::fork_generation()) next = sizeof bytes;
-        typename String::value_type name[name_length];
         for (std::size_t drawn = 0; drawn < name_length;) {
             if (next == sizeof bytes) {
                 os::random_bytes(bytes, sizeof bytes, ec);
@@ -39,11 +47,8 @@ struct random_pool {
                 next = 0;
                 generation = os::fork_generation();
             }
-            const unsigned char b = bytes[next++];
-            if (b < accept_below)
-                name[drawn++] = static_cast<typename String::value_type>(alphabet[b % alphabet_size]);
+            if (const char c = character_of[bytes[next++]]) out[drawn++] = static_cast<Char>(c);
         }
-        out.append(name, name_length);
         return true;
     }
 };
@@ -109,9 +114,8 @@ bool is_clean_absolute(const fs::path& dir) {
 
 std::string random_name(std::error_code& ec) {
     ec.clear();
-    std::string name;
-    name.reserve(name_length);
-    if (!pool.append_name(name, ec)) return {};
+    std::string name(name_length, '\0');
+    if (!pool.fill_name(&name[0], ec)) return {};
     return name;
 }
 
@@ -155,7 +159,6 @@ fs::path resolve_directory(const fs::path& dir, std::error_code& ec) {
 }
 
 void directory_view::resolve(const fs::path& dir, std::error_code& ec) {
-    ec.clear();
     if (dir.empty()) {
         const fs::path* cached = default_directory(ec);
         if (ec) return;
@@ -174,6 +177,42 @@ fs::path directory_for_error(const fs::path& dir) {
     return where.empty() ? dir : where;
 }
 
+namespace {
+
+// dir + separator + prefix + 8 random characters + suffix, as one string
+// made at its final size: one allocation, later moved into the path. Where
+// it fits (the usual case) it is put together on the stack first and then
+// copied once. Affixes in UTF-8 are at least as long as in UTF-16, so the
+// room reserved suffices everywhere.
+bool build_candidate(string_type& out, const string_type& directory, bool needs_separator,
+                     const std::string& prefix, const std::string& suffix, std::error_code& ec) {
+    const std::size_t length =
+        directory.size() + (needs_separator ? 1 : 0) + prefix.size() + name_length + suffix.size();
+    if constexpr (std::is_same_v<char_type, char>) {
+        char buffer[512];
+        if (length <= sizeof buffer) {
+            char* p = std::copy(directory.begin(), directory.end(), buffer);
+            if (needs_separator) *p++ = fs::path::preferred_separator;
+            p = std::copy(prefix.begin(), prefix.end(), p);
+            if (!pool.fill_name(p, ec)) return false;
+            p = std::copy(suffix.begin(), suffix.end(), p + name_length);
+            out.assign(buffer, static_cast<std::size_t>(p - buffer));
+            return true;
+        }
+    }
+    out.reserve(length);
+    out.append(directory);
+    if (needs_separator) out.push_back(fs::path::preferred_separator);
+    append_affix(out, prefix);
+    char_type name[name_length];
+    if (!pool.fill_name(name, ec)) return false;
+    out.append(name, name_length);
+    append_affix(out, suffix);
+    return true;
+}
+
+}  // namespace
+
 fs::path create_unique(const std::string& prefix, const std::string& suffix, const fs::path& dir,
                        const std::function<void(const fs::path&, std::error_code&)>& make,
                        std::error_code& ec) {
@@ -185,17 +224,9 @@ fs::path create_unique(const std::string& prefix, const std::string& suffix, con
     const string_type& directory = where.path().native();
     const bool needs_separator = directory.empty() || !is_directory_separator(directory.back());
     for (int attempt = 0; attempt < max_attempts; ++attempt) {
-        // dir, separator, prefix, 8 characters, suffix: one string, one
-        // allocation, then moved into the path (affixes in UTF-8 are at
-        // least as long as in UTF-16, so the room suffices everywhere).
-        ec.clear();
+        if (attempt != 0) ec.clear();  // the collision before: clear since check_affixes
         string_type text;
-        text.reserve(directory.size() + 1 + prefix.size() + name_length + suffix.size());
-        text.append(directory);
-        if (needs_separator) text.push_back(fs::path::preferred_separator);
-        append_affix(text, prefix);
-        if (!pool.append_name(text, ec)) return {};
-        append_affix(text, suffix);
+        if (!build_candidate(text, directory, needs_separator, prefix, suffix, ec)) return {};
         fs::path candidate(std::move(text));
         make(candidate, ec);
         if (!ec) return candidate;

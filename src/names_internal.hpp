@@ -37,7 +37,8 @@ fs::path resolve_directory(const fs::path& dir, std::error_code& ec);
 /// gettempdir() answers it, without a copy: after the first success no
 /// system call, no lock and no allocation. The path stays valid for the
 /// life of the process, also after a set_tempdir() (see tempdir.cpp).
-/// Sets ec and returns nullptr when gettempdir() would fail.
+/// Sets ec and returns nullptr when gettempdir() would fail; leaves ec
+/// alone on success (the hot path's callers have it clear already).
 const fs::path* default_directory(std::error_code& ec);
 
 /// resolve_directory() without a copy where none is needed: the default
@@ -48,7 +49,8 @@ public:
     directory_view() = default;
     directory_view(const directory_view&) = delete;
     directory_view& operator=(const directory_view&) = delete;
-    /// On failure sets ec; path() is then not to be used.
+    /// On failure sets ec, and path() is then not to be used; on success
+    /// leaves ec alone.
     void resolve(const fs::path& dir, std::error_code& ec);
     /// The directory: absolute, no "." step (the default directory may end
     /// with a separator, as Windows' GetTempPath2W gives it). Valid while

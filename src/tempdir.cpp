@@ -84,7 +84,6 @@ fs::path first_usable() {
 namespace detail {
 
 const fs::path* default_directory(std::error_code& ec) {
-    ec.clear();
     if (const fs::path* dir = current.load(std::memory_order_acquire)) return dir;
     std::lock_guard<std::mutex> guard(lock);
     if (const fs::path* dir = current.load(std::memory_order_relaxed)) return dir;  // probed meanwhile
@@ -102,6 +101,7 @@ const fs::path* default_directory(std::error_code& ec) {
 }  // namespace detail
 
 fs::path gettempdir(std::error_code& ec) {
+    ec.clear();
     const fs::path* dir = detail::default_directory(ec);
     return dir ? *dir : fs::path();
 }
