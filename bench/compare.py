@@ -38,7 +38,7 @@ def peers(b):
     """(case, peer, argv) for every timed run; the first of a case is its floor."""
     floor, ours = [b["floor"]], [b["tempfile_peer"]]
     python, rust = [sys.executable, b["python_peer"]], [b["rust_peer"]]
-    return {
+    cases = {
         "named": [
             ("C floor: open, close, unlink", floor + ["named"]),
             ("glibc mkstemp(3), close, unlink", floor + ["mkstemp"]),
@@ -62,6 +62,12 @@ def peers(b):
             ("Python TemporaryDirectory", python + ["directory"]),
         ],
     }
+    if b.get("tempfile_peer_libcxx"):  # the same library built with clang and libc++
+        owners = {"named": "named_temporary_file", "unnamed": "temporary_file", "directory": "temporary_directory"}
+        for case, owner in owners.items():
+            at = next(i for i, (name, _) in enumerate(cases[case]) if name == "tempfile::" + owner) + 1
+            cases[case].insert(at, (f"tempfile::{owner} (libc++)", [b["tempfile_peer_libcxx"], case]))
+    return cases
 
 
 def fresh_dir(location):
@@ -132,8 +138,22 @@ def malloc_count(argv, count, location, shim):
         return int(out.read())
 
 
-def per_operation(b, location, low, high, log):
-    """Syscalls (total and by name) and allocations per operation, by difference."""
+def instructions(argv, count, location):
+    """User-space instructions of one run, counted by valgrind's callgrind."""
+    d = fresh_dir(location)
+    try:
+        out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + argv + [str(count)],
+                             env=dict(os.environ, TMPDIR=d), check=True, capture_output=True, text=True).stderr
+        m = re.search(r"Collected : (\d+)", out)
+        if not m:
+            raise RuntimeError(f"no callgrind total for {argv}: {out[-500:]}")
+        return int(m.group(1))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def per_operation(b, location, low, high, log, instruction_counts=None, instruction_peers=""):
+    """Syscalls (total and by name), allocations and instructions per operation, by difference."""
     results = {}
     for case, runs in peers(b).items():
         for name, argv in runs:
@@ -144,7 +164,11 @@ def per_operation(b, location, low, high, log):
                       malloc_count(argv, low, location, b["count_malloc"])) / (high - low)
             results[name] = {"syscalls": round(sum(by_name.values()), 2), "by_name": by_name,
                              "allocs": round(allocs, 2)}
-            log(f"  {name}: {results[name]['syscalls']} syscalls ({by_name}), {allocs:.2f} allocations")
+            if instruction_counts and re.search(instruction_peers, name):
+                i_low, i_high = instruction_counts
+                results[name]["instructions"] = round(
+                    (instructions(argv, i_high, location) - instructions(argv, i_low, location)) / (i_high - i_low))
+            log(f"  {name}: {results[name]}")
     return results
 
 
@@ -261,6 +285,8 @@ def main():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--count", type=int, default=100000, help="operations per timed run")
     p.add_argument("--strace-counts", default="200,400")
+    p.add_argument("--callgrind-counts", default="2000,4000", help="empty: no instruction counts")
+    p.add_argument("--callgrind-peers", default="", help="a regex: only the peers it finds get instruction counts")
     p.add_argument("--tree-sizes", default="10x100,100x100,100x1000", help="DIRSxFILES,...")
     p.add_argument("--tree-runs", type=int, default=3)
     p.add_argument("--chain-depth", type=int, default=10000)
@@ -285,7 +311,8 @@ def main():
         result["time"][name] = time_cases(b, path, a.rounds, a.count, log)
     low, high = (int(x) for x in a.strace_counts.split(","))
     log(f"== system calls and allocations per operation ({low} and {high} operations, tmpfs)")
-    result["per_operation"] = per_operation(b, a.tmpfs, low, high, log)
+    counts = tuple(int(x) for x in a.callgrind_counts.split(",")) if a.callgrind_counts else None
+    result["per_operation"] = per_operation(b, a.tmpfs, low, high, log, counts, a.callgrind_peers)
     sizes = [tuple(int(n) for n in s.split("x")) for s in a.tree_sizes.split(",") if s]
     for name, path in locations.items():
         log(f"== tree removal, {name}: {a.tree_sizes}, chain {a.chain_depth}, {a.tree_runs} runs")

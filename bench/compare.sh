@@ -32,7 +32,8 @@ fi
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
-scripts/ensure-packages.sh g++ gcc cmake make python3 strace gnuplot-nox libbenchmark-dev cargo librust-tempfile-dev
+scripts/ensure-packages.sh g++ gcc cmake make python3 strace valgrind gnuplot-nox libbenchmark-dev cargo \
+  librust-tempfile-dev
 
 jobs=${JOBS:-$(nproc)}
 echo "== building (Release) in $work"
@@ -40,6 +41,19 @@ cmake -S "$root" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DTEMPFILE_BUILD_BE
   -DTEMPFILE_BUILD_EXAMPLES=OFF -DTEMPFILE_BUILD_TOOLS=ON -DTEMPFILE_WERROR=ON >"$work/configure.log"
 cmake --build "$work/build" -j"$jobs" --target tempfile_peer remove_tree_bench tempfile-run owners_bench io_bench \
   remove_tree_micro_bench >"$work/build.log" || { tail -n 40 "$work/build.log"; exit 1; }
+libcxx_peer=
+if [ $smoke = 0 ]; then
+  # The same library with clang and libc++, whose fs::path is one string
+  # (libstdc++'s also keeps a list of its components).
+  scripts/ensure-packages.sh clang libc++-dev libc++abi-dev
+  cmake -S "$root" -B "$work/build-libcxx" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++ \
+    -DTEMPFILE_BUILD_BENCH=ON -DTEMPFILE_BUILD_TESTS=OFF -DTEMPFILE_BUILD_EXAMPLES=OFF -DTEMPFILE_BUILD_TOOLS=OFF \
+    -DTEMPFILE_WERROR=ON >"$work/configure-libcxx.log"
+  cmake --build "$work/build-libcxx" -j"$jobs" --target tempfile_peer >"$work/build-libcxx.log" ||
+    { tail -n 40 "$work/build-libcxx.log"; exit 1; }
+  libcxx_peer=$work/build-libcxx/bench/tempfile_peer
+fi
 gcc -O2 -std=c11 -Wall -Wextra -Werror -o "$work/floor" bench/peers/floor.c
 gcc -O2 -std=c11 -Wall -Wextra -Werror -shared -fPIC -o "$work/count_malloc.so" bench/peers/count_malloc.c
 
@@ -63,6 +77,7 @@ cat >"$work/binaries.json" <<EOF
  "floor": "$work/floor",
  "count_malloc": "$work/count_malloc.so",
  "tempfile_peer": "$bin/tempfile_peer",
+ "tempfile_peer_libcxx": "$libcxx_peer",
  "python_peer": "$root/bench/peers/python_peer.py",
  "rust_peer": "$work/rust-target/release/tempfile_peer_rust",
  "remove_tree_bench": "$bin/remove_tree_bench",
@@ -78,7 +93,8 @@ mkdir -p "$disk"
 if [ "$(stat -f -c %T "$disk")" = tmpfs ]; then echo "warning: $disk is on tmpfs, not a disk" >&2; fi
 microbench=$bin/owners_bench,$bin/io_bench,$bin/remove_tree_micro_bench
 if [ $smoke = 1 ]; then
-  settings=(--rounds 1 --count 200 --strace-counts "20,40" --tree-sizes "2x10,4x10" --tree-runs 1 --chain-depth 100
+  settings=(--rounds 1 --count 200 --strace-counts "20,40" --callgrind-counts "20,40" --callgrind-peers named_temporary_file --tree-sizes "2x10,4x10"
+    --tree-runs 1 --chain-depth 100
     --command-runs 4 --microbench "$microbench"
     --microbench-args "--benchmark_min_time=0.001 --benchmark_filter=-(dirs:100/|depth:)")
   report=$work/benchmarks.md

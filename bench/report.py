@@ -21,6 +21,32 @@ GROUPS = [("C floor", lambda n: n.startswith("C floor")), ("glibc", lambda n: n.
           ("tempfile owner", lambda n: n in OWNERS.values()),
           ("tempfile mkstemp/mkdtemp", lambda n: n.startswith("tempfile::mk")),
           ("Rust tempfile", lambda n: n.startswith("Rust")), ("Python tempfile", lambda n: n.startswith("Python"))]
+# What the hot path guarantees: fixed text, each point proven by a test (named) or
+# by the tables below.
+GUARANTEES = """## What the hot path guarantees
+
+These hold on every run; the tests named here assert them, and the tables below show them.
+
+- **System calls**: a `named_temporary_file` costs `openat`, `close`, `unlink`; a `temporary_file`
+  `openat(O_TMPFILE)`, `close`; an empty `temporary_directory` `mkdir`, `rmdir`; `mkstemp` one `openat`
+  (the caller closes and unlinks). Names take one `getrandom` per about 27 names. (The syscall-budget
+  tests: `NamedTemporaryFile.CreateAndDestroyCostOpenCloseAndUnlinkOnly` and its siblings.)
+- **`gettempdir()`** makes no system call after its first success
+  (`Gettempdir.MakesNoSystemCallOnceItHasAnswered`). The answer is published once as an immutable path
+  that every owner reads with one atomic load: no lock, no copy. `set_tempdir()` publishes another;
+  published paths are kept for the life of the process (a reader may still hold one), one per distinct
+  directory however often it is called.
+- **Heap allocations** per create + destroy (tests/allocation_count_test.cpp, with a counting
+  `operator new`): `temporary_file` none; `named_temporary_file`, `temporary_directory`, `mkstemp` and
+  `mkdtemp` only the path they return, in the default directory and in an absolute `dir`. That path is
+  one block with libc++; libstdc++'s `std::filesystem::path` also allocates its list of components
+  (and one more block for each component longer than 15 characters), hence the 2 in the tables. The
+  name is built in one string of its final size, then moved into the path. The registry of live
+  owners for `enable_signal_cleanup()` keeps paths of up to 223 characters inline in its slots.
+- **`dir`**: the default directory and an absolute `dir` without `.` or empty steps are used in
+  place; a relative `dir` costs one `getcwd` and one string join. An option left at its default costs
+  nothing: options are read where they are, never copied.
+"""
 REMOVERS = ["tempfile::remove_tree", "rm -rf", "std::filesystem::remove_all", "python3 shutil.rmtree"]
 
 
@@ -42,14 +68,15 @@ def headline(res):
 
 
 def time_table(rows, per_op):
-    out = ["| case | peer | CPU µs/op (median) | × floor | elapsed µs/op | syscalls/op | allocations/op |",
-           "|---|---|---:|---:|---:|---:|---:|"]
+    out = ["| case | peer | CPU µs/op (median) | × floor | elapsed µs/op | syscalls/op | allocations/op | "
+           "instructions/op |",
+           "|---|---|---:|---:|---:|---:|---:|---:|"]
     for case, peers in rows.items():
         for r in peers:
             op = per_op.get(r["peer"], {}) if per_op else {}
             name = f"**{r['peer']}**" if r["peer"] == OWNERS[case] else r["peer"]
             out.append(f"| {case} | {name} | {us(r['cpu_ns'])} | {r['ratio']:.2f} | {us(r['wall_ns'])} | "
-                       f"{op.get('syscalls', '')} | {op.get('allocs', '')} |")
+                       f"{op.get('syscalls', '')} | {op.get('allocs', '')} | {op.get('instructions', '')} |")
     return out
 
 
@@ -169,17 +196,21 @@ def main():
         f"{res['load_before'][0]:.1f} before and {res['load_after'][0]:.1f} after the run: the machine is "
         "shared, so compare ratios within one run rather than absolute times across runs.",
         "",
+        GUARANTEES,
         "## What is measured",
         "",
         f"- **Create + destroy**: each peer makes and destroys {s['count']} temporary things in its default "
         "directory, `$TMPDIR` pointed at a fresh directory, and reports the CPU time (user + system, "
         "`CLOCK_PROCESS_CPUTIME_ID` or Python's `process_time`) of its loop alone. "
-        f"{s['rounds']} rounds; in each, every peer of a case runs once, in rotated order (A B C, B C A, ...), "
+        f"{s['rounds']} round{'s' if s['rounds'] != 1 else ''}; in each, every peer of a case runs once, in rotated order (A B C, B C A, ...), "
         "and the table shows the median. The **C floor** is the system calls that cannot be avoided "
         "(`getrandom` for the name, then `open(O_CREAT|O_EXCL)` + `close` + `unlink`; `open(O_TMPFILE)` + "
         "`close`; `getrandom` + `mkdir` + `rmdir`) and nothing else; × floor is the ratio to it in the same run.",
         f"- **System calls per operation**: `strace -f -c` at {low} and {high} operations, the difference "
         "divided by the difference, so that start-up costs cancel (tmpfs).",
+        "- **Instructions per operation**: user-space instructions counted by valgrind's callgrind (the C "
+        "library's system call wrappers included, the kernel's own work not), by the same difference"
+        + (f" at {s['callgrind_counts'].replace(',', ' and ')} operations." if s.get('callgrind_counts') else "."),
         "- **Allocations per operation**: the same difference of `malloc`-family calls, counted by an "
         "`LD_PRELOAD` shim (bench/peers/count_malloc.c); Python runs with `PYTHONMALLOC=malloc` so that its "
         "small objects count too. The Google Benchmark binaries count C++ `operator new` per iteration "
