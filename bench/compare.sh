@@ -46,8 +46,8 @@ if [ $smoke = 0 ]; then
   # The same library with clang and libc++, whose fs::path is one string
   # (libstdc++'s also keeps a list of its components).
   scripts/ensure-packages.sh clang libc++-dev libc++abi-dev
-  cmake -S "$root" -B "$work/build-libcxx" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang \
-    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++ \
+  cmake -S "$root" -B "$work/build-libcxx" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++ \
     -DTEMPFILE_BUILD_BENCH=ON -DTEMPFILE_BUILD_TESTS=OFF -DTEMPFILE_BUILD_EXAMPLES=OFF -DTEMPFILE_BUILD_TOOLS=OFF \
     -DTEMPFILE_WERROR=ON >"$work/configure-libcxx.log"
   cmake --build "$work/build-libcxx" -j"$jobs" --target tempfile_peer >"$work/build-libcxx.log" ||
@@ -96,11 +96,11 @@ if [ $smoke = 1 ]; then
   settings=(--rounds 1 --count 200 --strace-counts "20,40" --callgrind-counts "20,40" --callgrind-peers named_temporary_file --tree-sizes "2x10,4x10"
     --tree-runs 1 --chain-depth 100
     --command-runs 4 --microbench "$microbench"
-    --microbench-args "--benchmark_min_time=0.001 --benchmark_filter=-(dirs:100/|depth:)")
+    "--microbench-args=--benchmark_min_time=0.001 --benchmark_filter=-(dirs:100/|depth:)")
   report=$work/benchmarks.md
   rerun="bench/compare.sh --smoke"
 else
-  settings=(--microbench "$microbench" --microbench-args "--benchmark_min_time=0.2")
+  settings=(--microbench "$microbench" "--microbench-args=--benchmark_min_time=0.2")
   report=$root/docs/benchmarks.md
   rerun="bench/compare.sh"
 fi

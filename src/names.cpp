@@ -184,11 +184,13 @@ namespace {
 // it fits (the usual case) it is put together on the stack first and then
 // copied once. Affixes in UTF-8 are at least as long as in UTF-16, so the
 // room reserved suffices everywhere.
-bool build_candidate(string_type& out, const string_type& directory, bool needs_separator,
-                     const std::string& prefix, const std::string& suffix, std::error_code& ec) {
+// (A template, so that the stack branch is compiled only where paths are char.)
+template <class String>
+bool build_candidate(String& out, const String& directory, bool needs_separator, const std::string& prefix,
+                     const std::string& suffix, std::error_code& ec) {
     const std::size_t length =
         directory.size() + (needs_separator ? 1 : 0) + prefix.size() + name_length + suffix.size();
-    if constexpr (std::is_same_v<char_type, char>) {
+    if constexpr (std::is_same_v<typename String::value_type, char>) {
         char buffer[512];
         if (length <= sizeof buffer) {
             char* p = std::copy(directory.begin(), directory.end(), buffer);
