@@ -119,17 +119,24 @@ std::string random_name(std::error_code& ec) {
     return name;
 }
 
+namespace {
+
+bool has_separator(const std::string& affix) noexcept {
+    for (char c : affix)
+        // Every separator of every OS ("/", "\\", ":", NUL) sorts at or
+        // below '\\': letters and most punctuation skip the OS's check.
+        if (static_cast<unsigned char>(c) <= '\\' && os::is_separator(c)) return true;
+    return false;
+}
+
+}  // namespace
+
 void check_affixes(const std::string& prefix, const std::string& suffix, std::error_code& ec) noexcept {
-    ec.clear();
-    for (const std::string* affix : {&prefix, &suffix})
-        for (char c : *affix)
-            // Every separator of every OS ("/", "\\", ":", NUL) sorts at or
-            // below '\\': letters and most punctuation skip the OS's check.
-            if (static_cast<unsigned char>(c) <= '\\' && os::is_separator(c)) {
-                // generic_category: how throw_error tells a bad option from an OS error.
-                ec = std::make_error_code(std::errc::invalid_argument);
-                return;
-            }
+    // generic_category: how throw_error tells a bad option from an OS error.
+    if (has_separator(prefix) || has_separator(suffix))
+        ec = std::make_error_code(std::errc::invalid_argument);
+    else
+        ec.clear();
 }
 
 fs::path resolve_directory(const fs::path& dir, std::error_code& ec) {
