@@ -93,7 +93,7 @@ mkdir -p "$disk"
 if [ "$(stat -f -c %T "$disk")" = tmpfs ]; then echo "warning: $disk is on tmpfs, not a disk" >&2; fi
 microbench=$bin/owners_bench,$bin/io_bench,$bin/remove_tree_micro_bench
 if [ $smoke = 1 ]; then
-  settings=(--rounds 1 --count 200 --strace-counts "20,40" --callgrind-counts "20,40" --callgrind-peers named_temporary_file --tree-sizes "2x10,4x10"
+  settings=(--rounds 1 --count 200 --disk-count 200 --strace-counts "20,40" --callgrind-counts "20,40" --callgrind-peers named_temporary_file --tree-sizes "2x10,4x10"
     --tree-runs 1 --chain-depth 100
     --command-runs 4 --microbench "$microbench"
     "--microbench-args=--benchmark_min_time=0.001 --benchmark_filter=-(dirs:100/|depth:)")

@@ -199,7 +199,8 @@ def main():
         GUARANTEES,
         "## What is measured",
         "",
-        f"- **Create + destroy**: each peer makes and destroys {s['count']} temporary things in its default "
+        f"- **Create + destroy**: each peer makes and destroys {s['count']} temporary things ("
+        f"{s.get('disk_count', s['count'])} on the disk) in its default "
         "directory, `$TMPDIR` pointed at a fresh directory, and reports the CPU time (user + system, "
         "`CLOCK_PROCESS_CPUTIME_ID` or Python's `process_time`) of its loop alone. "
         f"{s['rounds']} round{'s' if s['rounds'] != 1 else ''}; in each, every peer of a case runs once, in rotated order (A B C, B C A, ...), "
