@@ -64,8 +64,10 @@ constexpr bool is_directory_separator(char_type c) noexcept {
 
 // A prefix or suffix (UTF-8) appended to a native path string: the bytes
 // themselves on POSIX; Windows converts them to UTF-16 (os::native_name).
-void append_affix(string_type& out, const std::string& affix) {
-    if constexpr (std::is_same_v<char_type, char>)
+// (A template, so that only the branch for this OS's characters is compiled.)
+template <class String>
+void append_affix(String& out, const std::string& affix) {
+    if constexpr (std::is_same_v<typename String::value_type, char>)
         out.append(affix);
     else
         out.append(os::native_name(affix));
