@@ -7,6 +7,7 @@
 #include "stream_buffer.hpp"
 
 #include <cstdint>
+#include <new>
 #include <stdexcept>
 #include <system_error>
 #include <type_traits>
@@ -40,32 +41,41 @@ std::size_t read_handle(os::handle h, void* buf, std::size_t n) {
     return got;
 }
 
-void write_handle(os::handle h, const void* buf, std::size_t n) {
+// Writes all n bytes; a failure is noted in `first_error` (unless one is
+// there already) before it is thrown, so that the file remembers it even
+// when the stream that called swallows it into badbit.
+void write_handle(os::handle h, const void* buf, std::size_t n, std::error_code& first_error) {
     auto* bytes = static_cast<const char*>(buf);
     while (n != 0) {
         std::error_code ec;
         std::size_t put = os::write(h, bytes, n, ec);
-        if (ec) fail(ec, "tempfile: write");
         // A regular file never accepts nothing; guard the loop all the same.
-        if (put == 0) fail(std::make_error_code(std::errc::io_error), "tempfile: write");
+        if (!ec && put == 0) ec = std::make_error_code(std::errc::io_error);
+        if (ec) {
+            if (!first_error) first_error = ec;
+            fail(ec, "tempfile: write");
+        }
         bytes += put;
         n -= put;
     }
 }
 
-// The stream's device: the handle by value, so that moving the file (which
-// moves the stream_state with it) leaves nothing to rebind.
+// The stream's device: the handle by value, and where to note a failed
+// write: the file's own record, re-pointed when the file moves.
 class handle_device final : public device {
 public:
-    explicit handle_device(os::handle h) noexcept : handle_(h) {}
+    handle_device(os::handle h, std::error_code* write_error) noexcept
+        : handle_(h), write_error_(write_error) {}
     std::size_t read(void* buf, std::size_t n) override { return read_handle(handle_, buf, n); }
-    void write(const void* buf, std::size_t n) override { write_handle(handle_, buf, n); }
+    void write(const void* buf, std::size_t n) override { write_handle(handle_, buf, n, *write_error_); }
     std::uint64_t seek(std::int64_t offset, std::ios::seekdir from) override {
         return seek_handle(handle_, offset, from);
     }
+    void rebind(std::error_code* write_error) noexcept { write_error_ = write_error; }
 
 private:
     os::handle handle_;
+    std::error_code* write_error_;
 };
 
 // -1 for a descriptor, INVALID_HANDLE_VALUE ((HANDLE)-1) for a HANDLE.
@@ -80,7 +90,8 @@ Handle minus_one() noexcept {
 }  // namespace
 
 struct stream_state {
-    stream_state(os::handle h, bool text) : device(h), stream(device, text && os::has_text_newlines()) {}
+    stream_state(os::handle h, bool text, std::error_code* write_error)
+        : device(h, write_error), stream(device, text && os::has_text_newlines()) {}
     handle_device device;
     buffered_stream stream;  // after device: destroyed first
 };
@@ -106,14 +117,19 @@ file::file(native_handle_type handle, bool text) noexcept : handle_(handle), tex
 file::file(file&& other) noexcept
     : handle_(std::exchange(other.handle_, invalid_handle())),
       text_(other.text_),
-      stream_(std::move(other.stream_)) {}
+      write_error_(std::exchange(other.write_error_, {})),
+      stream_(std::move(other.stream_)) {
+    if (stream_) stream_->device.rebind(&write_error_);
+}
 
 file& file::operator=(file&& other) noexcept {
     if (this != &other) {
         close_handle();
         handle_ = std::exchange(other.handle_, invalid_handle());
         text_ = other.text_;
+        write_error_ = std::exchange(other.write_error_, {});
         stream_ = std::move(other.stream_);
+        if (stream_) stream_->device.rebind(&write_error_);
     }
     return *this;
 }
@@ -147,7 +163,7 @@ std::size_t file::read(void* buf, std::size_t n) {
 void file::write(const void* buf, std::size_t n) {
     require_open(is_open(), "tempfile: write");
     settle_stream();
-    detail::write_handle(handle_, buf, n);
+    detail::write_handle(handle_, buf, n, write_error_);
 }
 
 void file::write(std::string_view bytes) {
@@ -214,24 +230,26 @@ void file::sync() {
 
 std::iostream& file::stream() {
     if (!is_open()) throw std::logic_error("tempfile: stream() of a closed file");
-    if (!stream_) stream_ = std::make_unique<detail::stream_state>(handle_, text_);
+    if (!stream_) stream_ = std::make_unique<detail::stream_state>(handle_, text_, &write_error_);
     return stream_->stream.stream;
 }
 
 void file::close() {
     if (!is_open()) return;
-    std::error_code flush_error;
     if (stream_) {
         try {
             stream_->stream.buffer.flush_output();
-        } catch (const std::system_error& e) {
-            flush_error = e.code();
+        } catch (const std::system_error&) {
+            // Noted in write_error_ by the device.
+        } catch (const std::bad_alloc&) {
+            note_write_error(std::make_error_code(std::errc::not_enough_memory));  // text translation
         }
         stream_.reset();
     }
     std::error_code close_error = detail::os::close(std::exchange(handle_, invalid_handle()));
     after_close();
-    if (flush_error) detail::fail(flush_error, "tempfile: close");
+    // Bytes lost earlier matter more than how the close went.
+    if (write_error_) detail::fail(write_error_, "tempfile: close: an earlier write to this file failed");
     if (close_error) detail::fail(close_error, "tempfile: close");
 }
 

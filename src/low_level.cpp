@@ -4,6 +4,8 @@
 #include "names_internal.hpp"
 #include "os.hpp"
 
+#include <new>
+
 namespace tempfile {
 namespace {
 namespace os = detail::os;
@@ -24,16 +26,23 @@ fs::path free_name(const name_options& options, std::error_code& ec) {
 
 }  // namespace
 
+// Nothing allocates once the file or directory exists (create_unique
+// returns its path by move), so a std::bad_alloc leaves nothing to undo.
 created_file mkstemp(const name_options& options, bool text, std::error_code& ec) {
-    os::handle h = file::invalid_handle();
-    fs::path path = detail::create_unique(
-        options.prefix, options.suffix, options.dir,
-        [&h](const fs::path& candidate, std::error_code& e) {
-            h = os::create_exclusive(candidate, false, e);
-        },
-        ec);
-    if (ec) return {};
-    return {file(h, text), std::move(path)};
+    try {
+        os::handle h = file::invalid_handle();
+        fs::path path = detail::create_unique(
+            options.prefix, options.suffix, options.dir,
+            [&h](const fs::path& candidate, std::error_code& e) {
+                h = os::create_exclusive(candidate, false, e);
+            },
+            ec);
+        if (ec) return {};
+        return {file(h, text), std::move(path)};
+    } catch (const std::bad_alloc&) {
+        ec = detail::out_of_memory();
+        return {};
+    }
 }
 
 created_file mkstemp(const name_options& options, bool text) {
@@ -44,7 +53,12 @@ created_file mkstemp(const name_options& options, bool text) {
 }
 
 fs::path mkdtemp(const name_options& options, std::error_code& ec) {
-    return detail::create_unique(options.prefix, options.suffix, options.dir, os::make_directory, ec);
+    try {
+        return detail::create_unique(options.prefix, options.suffix, options.dir, os::make_directory, ec);
+    } catch (const std::bad_alloc&) {
+        ec = detail::out_of_memory();
+        return {};
+    }
 }
 
 fs::path mkdtemp(const name_options& options) {
@@ -55,7 +69,12 @@ fs::path mkdtemp(const name_options& options) {
 }
 
 fs::path mktemp(const name_options& options, std::error_code& ec) {
-    return free_name(options, ec);
+    try {
+        return free_name(options, ec);
+    } catch (const std::bad_alloc&) {
+        ec = detail::out_of_memory();
+        return {};
+    }
 }
 
 fs::path mktemp(const name_options& options) {

@@ -7,6 +7,7 @@
 #include "os.hpp"
 #include "owner_registry.hpp"
 
+#include <new>
 #include <utility>
 
 namespace tempfile {
@@ -44,23 +45,29 @@ named_temporary_file::named_temporary_file(const named_file_options& options) {
 named_temporary_file named_temporary_file::create(const named_file_options& options, std::error_code& ec) {
     ec.clear();
     named_temporary_file result{empty_owner{}};
-    // Only where the OS deletes at close (Windows) is the flag asked for, and
-    // never for a file that close() must leave for another process to open.
-    const bool os_deletes = options.delete_on_close && !options.keep && os::has_delete_on_close();
-    os::handle handle = file::invalid_handle();
-    fs::path path = detail::create_unique(
-        options.prefix, options.suffix, options.dir,
-        [&](const fs::path& candidate, std::error_code& e) {
-            handle = os::create_exclusive(candidate, os_deletes, e);
-        },
-        ec);
-    if (ec) return result;
-    result.file::operator=(file(handle, options.text));
-    result.path_ = std::move(path);
-    result.armed_ = !options.keep;
-    result.delete_on_close_ = options.delete_on_close;
-    result.generation_ = detail::current_generation();
-    if (result.armed_) result.registration_ = detail::register_owned(result.path_, detail::owned_kind::file);
+    try {
+        // Only where the OS deletes at close (Windows) is the flag asked for, and
+        // never for a file that close() must leave for another process to open.
+        const bool os_deletes = options.delete_on_close && !options.keep && os::has_delete_on_close();
+        os::handle handle = file::invalid_handle();
+        fs::path path = detail::create_unique(
+            options.prefix, options.suffix, options.dir,
+            [&](const fs::path& candidate, std::error_code& e) {
+                handle = os::create_exclusive(candidate, os_deletes, e);
+            },
+            ec);
+        if (ec) return result;
+        result.file::operator=(file(handle, options.text));
+        result.path_ = std::move(path);
+        result.armed_ = !options.keep;
+        result.delete_on_close_ = options.delete_on_close;
+        result.generation_ = detail::current_generation();
+        if (result.armed_)
+            result.registration_ = detail::register_owned(result.path_, detail::owned_kind::file);
+    } catch (const std::bad_alloc&) {
+        result = named_temporary_file{empty_owner{}};  // deletes whatever was made
+        ec = detail::out_of_memory();
+    }
     return result;
 }
 
@@ -133,7 +140,9 @@ fs::path named_temporary_file::keep() {
     if (armed_ && delete_on_close_ && os::has_delete_on_close() && is_open()) {
         std::error_code ec;
         fs::path now = path_;
+        const std::error_code lost = write_error();  // the new handle is the same file
         stop_os_deletion(*this, now, text_mode(), ec);
+        note_write_error(lost);
         if (ec) {
             // Not kept: still owned, and deleted by name at the owner's end
             // (whether or not the OS still would at close), under the name
@@ -151,7 +160,7 @@ fs::path named_temporary_file::keep() {
 void named_temporary_file::persist(const fs::path& target, bool overwrite) {
     std::error_code ec;
     persist(target, overwrite, ec);
-    if (ec) throw fs::filesystem_error("named_temporary_file::persist", path_, target, ec);
+    if (ec) detail::throw_error("named_temporary_file::persist", path_, target, ec);
 }
 
 void named_temporary_file::persist(const fs::path& target, bool overwrite, std::error_code& ec) {
@@ -160,15 +169,25 @@ void named_temporary_file::persist(const fs::path& target, bool overwrite, std::
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return;
     }
-    fs::path absolute = fs::absolute(target, ec);
+    detail::check_path(target, ec);
+    if (ec) return;
+    fs::path absolute;
+    try {
+        absolute = fs::absolute(target, ec);
+        if (ec) return;
+        if (is_open()) settle_stream();  // whoever opens the new name sees what was written so far
+    } catch (const std::system_error& e) {
+        ec = e.code();
+        return;
+    } catch (const std::bad_alloc&) {
+        ec = detail::out_of_memory();
+        return;
+    }
+    // Content that lost bytes (a write failed, maybe only in the stream) is
+    // not published under the target's name; the file stays ours to delete.
+    ec = write_error();
     if (ec) return;
     if (is_open()) {
-        try {
-            settle_stream();  // whoever opens the new name sees what was written so far
-        } catch (const std::system_error& e) {
-            ec = e.code();
-            return;
-        }
         // Windows would delete the file under its new name at close.
         if (armed_ && delete_on_close_ && os::has_delete_on_close()) {
             fs::path now = path_;
@@ -203,6 +222,8 @@ void named_temporary_file::remove(std::error_code& ec) {
     } catch (const std::system_error& e) {
         close_error = e.code();
     }
+    // A failed write matters to whoever would read the file, and it is being deleted.
+    if (close_error == write_error()) close_error.clear();
     if (!path_.empty()) os::remove_file(path_, ec);  // already gone (a second remove()) is fine
     if (ec) {
         // Still there (Windows: held open by another process): still owned,

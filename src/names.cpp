@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <new>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -90,28 +91,6 @@ void append_steps(string_type& out, const string_type& relative) {
     }
 }
 
-// An absolute path already in the form resolve_directory gives: no empty
-// step (a doubled or trailing separator) and no "." step. Such a `dir` is
-// used as it is, without a copy.
-bool is_clean_absolute(const fs::path& dir) {
-    if (!dir.is_absolute()) return false;
-    const string_type& text = dir.native();
-    char_type before = 0;  // the character before the current one
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char_type c = text[i];
-        if (is_directory_separator(c)) {
-            // "//" (also a UNC or \\?\ root: those take the general way) or "/./"
-            if (i != 0 && is_directory_separator(before)) return false;
-            if (i >= 2 && before == '.' && is_directory_separator(text[i - 2])) return false;
-        }
-        before = c;
-    }
-    // a trailing separator (but "/" alone is the root) or a trailing "/."
-    if (text.size() > 1 && is_directory_separator(before)) return false;
-    if (text.size() >= 2 && before == '.' && is_directory_separator(text[text.size() - 2])) return false;
-    return true;
-}
-
 }  // namespace
 
 std::string random_name(std::error_code& ec) {
@@ -141,9 +120,44 @@ void check_affixes(const std::string& prefix, const std::string& suffix, std::er
         ec.clear();
 }
 
+void check_path(const fs::path& path, std::error_code& ec) noexcept {
+    ec.clear();
+    // generic_category, as check_affixes: a bad argument, not an OS error.
+    if (path.native().find(fs::path::value_type()) != fs::path::string_type::npos)
+        ec = std::make_error_code(std::errc::invalid_argument);
+}
+
+namespace {
+
+// Whether an absolute path has a "." step, a doubled separator or a trailing
+// one, which resolve_directory drops. Most have none, and they are returned
+// as they are: no walk over the steps (libc++'s path iterator allocates in a
+// noexcept function, so that out of memory there would end the process).
+bool has_steps_to_drop(const fs::path::string_type& p) noexcept {
+    // From 1: a leading double separator is a network name on Windows.
+    for (std::size_t i = 1; i < p.size(); ++i) {
+        if (!is_directory_separator(p[i - 1])) continue;
+        if (is_directory_separator(p[i])) return true;
+        if (p[i] == '.' && (i + 1 == p.size() || is_directory_separator(p[i + 1]))) return true;
+    }
+    return p.size() > 1 && is_directory_separator(p.back());
+}
+
+// An absolute path already in the form resolve_directory gives (no "." or
+// empty step), without a NUL: such a `dir` is used as it is, without a copy.
+bool is_clean_absolute(const fs::path& dir) noexcept {
+    const fs::path::string_type& text = dir.native();
+    return dir.is_absolute() && !has_steps_to_drop(text) &&
+           text.find(fs::path::value_type()) == fs::path::string_type::npos;
+}
+
+}  // namespace
+
 fs::path resolve_directory(const fs::path& dir, std::error_code& ec) {
     ec.clear();
-    if (dir.empty()) return gettempdir(ec);
+    if (dir.empty()) return gettempdir(ec, nullptr);
+    check_path(dir, ec);
+    if (ec) return {};
     if (is_clean_absolute(dir)) return dir;
     // absolute(), not canonical(): the caller's symbolic links are theirs to
     // keep. Only "." steps are dropped (".", "a/./b", "a/"), as Python's abspath
@@ -160,7 +174,7 @@ fs::path resolve_directory(const fs::path& dir, std::error_code& ec) {
     // relative paths, and resolves ".." by the text, as the OS does), or an
     // absolute dir with "." or empty steps.
     fs::path absolute = fs::absolute(dir, ec);
-    if (ec) return {};
+    if (ec || !has_steps_to_drop(absolute.native())) return absolute;
     fs::path resolved;
     for (const fs::path& step : absolute)
         if (!step.empty() && step != ".") resolved /= step;
@@ -182,6 +196,11 @@ void directory_view::resolve(const fs::path& dir, std::error_code& ec) {
 
 fs::path directory_for_error(const fs::path& dir) {
     std::error_code ignored;
+    if (dir.empty()) {
+        fs::path failed;
+        fs::path where = gettempdir(ignored, &failed);
+        return ignored ? failed : where;
+    }
     fs::path where = resolve_directory(dir, ignored);
     return where.empty() ? dir : where;
 }
@@ -247,10 +266,28 @@ fs::path create_unique(const std::string& prefix, const std::string& suffix, con
     return {};
 }
 
-void throw_error(const char* what, const fs::path& path, std::error_code ec) {
+namespace {
+
+// The option and path checks report a bad argument in the generic category;
+// the OS's own EINVAL comes in the system category and stays a filesystem_error.
+void throw_if_bad_argument(const char* what, std::error_code ec) {
+    if (ec == out_of_memory()) throw std::bad_alloc();  // as the throwing forms would have
     if (ec.category() == std::generic_category() && ec == std::errc::invalid_argument)
-        throw std::invalid_argument(std::string(what) + ": " + ec.message());
+        throw std::invalid_argument(std::string(what) +
+                                    ": invalid argument (a NUL in a path, a separator or NUL in "
+                                    "prefix or suffix, or a path that names no entry)");
+}
+
+}  // namespace
+
+void throw_error(const char* what, const fs::path& path, std::error_code ec) {
+    throw_if_bad_argument(what, ec);
     throw fs::filesystem_error(what, path, ec);
+}
+
+void throw_error(const char* what, const fs::path& path1, const fs::path& path2, std::error_code ec) {
+    throw_if_bad_argument(what, ec);
+    throw fs::filesystem_error(what, path1, path2, ec);
 }
 
 std::uint64_t current_generation() noexcept {

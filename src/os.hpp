@@ -87,6 +87,12 @@ void rename(const fs::path& from, const fs::path& to, bool overwrite, bool write
 /// where impossible. EEXIST if target exists.
 void link_unnamed(handle h, const fs::path& target, std::error_code& ec) noexcept;
 
+/// True when the file system holding `dir` has no free block left at all
+/// (POSIX statvfs f_bfree 0 of a non-zero f_blocks; Windows: no free byte).
+/// Blocks reserved for root do not make it full. False when there is room,
+/// or when it cannot tell (gettempdir's probe then takes the directory).
+bool is_full(const fs::path& dir) noexcept;
+
 /// Makes a rename in `dir` durable: fsync of the directory (macOS
 /// F_FULLFSYNC, fsync only where the file system refuses it); Windows
 /// FlushFileBuffers on the directory, where the file system can flush one.
@@ -129,6 +135,15 @@ void random_bytes(void* buf, std::size_t n, std::error_code& ec) noexcept;
 /// when destroyed in another generation; random buffers refill on a change.
 /// Costs no system call.
 std::uint64_t fork_generation() noexcept;
+
+/// Registers handlers that run around every fork() of this process:
+/// `prepare` in the parent just before, then `parent` in the parent or
+/// `child` in the child just after (pthread_atfork). A lock the library
+/// holds only briefly is taken in `prepare` and released in both others, so
+/// that fork() never copies it held into a child, where no thread would ever
+/// release it. Nothing to do where there is no fork (Windows): returns true.
+/// False if the handlers could not be registered (ENOMEM).
+bool at_fork(void (*prepare)(), void (*parent)(), void (*child)()) noexcept;
 
 /// The environment variable `name`, empty if unset or empty (Windows: read
 /// wide, with GetEnvironmentVariableW).

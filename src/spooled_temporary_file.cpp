@@ -24,6 +24,12 @@ namespace {
     throw std::system_error(std::make_error_code(e), what);
 }
 
+// What the rollover would refuse, refused now: bad options create nothing, ever.
+void check_options(const name_options& options, std::error_code& ec) noexcept {
+    detail::check_affixes(options.prefix, options.suffix, ec);
+    if (!ec) detail::check_path(options.dir, ec);
+}
+
 }  // namespace
 
 struct spooled_temporary_file::state {
@@ -124,7 +130,7 @@ struct spooled_temporary_file::state {
 
 spooled_temporary_file::spooled_temporary_file(std::size_t max_size, const name_options& options, bool text) {
     std::error_code ec;
-    detail::check_affixes(options.prefix, options.suffix, ec);
+    check_options(options, ec);
     if (ec) detail::throw_error("spooled_temporary_file", options.dir, ec);
     state_ = std::make_unique<state>(max_size, options, text);
 }
@@ -134,7 +140,7 @@ spooled_temporary_file::spooled_temporary_file(empty_tag) noexcept {}
 spooled_temporary_file spooled_temporary_file::create(std::size_t max_size, const name_options& options,
                                                       std::error_code& ec) {
     ec.clear();
-    detail::check_affixes(options.prefix, options.suffix, ec);
+    check_options(options, ec);
     spooled_temporary_file made{empty_tag{}};
     if (ec) return made;
     try {
@@ -233,7 +239,13 @@ void spooled_temporary_file::close() {
     // more, and flushing could roll over only to delete the file at once.
     std::unique_ptr<state> s = std::move(state_);
     s->stream.reset();
-    if (s->disk) s->disk->close();
+    if (!s->disk) return;
+    // The file vanishes at close: what its close() reports (a write that
+    // failed, a delayed write error) concerns data nobody can read any more.
+    try {
+        s->disk->close();
+    } catch (const std::system_error&) {
+    }
 }
 
 bool spooled_temporary_file::is_open() const noexcept {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <system_error>
 
@@ -30,7 +31,7 @@ void stream_buffer::flush_output() {
         device_.write(begin, n);
 }
 
-std::uint64_t stream_buffer::drop_input() noexcept {
+std::uint64_t stream_buffer::unread_input() const noexcept {
     std::uint64_t unread = static_cast<std::uint64_t>(egptr() - gptr());
     if (translate_ && eback() != nullptr) {
         // Each '\n' that stood for "\r\n" on the device hides one more byte.
@@ -38,7 +39,11 @@ std::uint64_t stream_buffer::drop_input() noexcept {
         unread += static_cast<std::uint64_t>(
             collapsed_.end() - std::lower_bound(collapsed_.begin(), collapsed_.end(), consumed));
     }
-    unread += carry_;
+    return unread + carry_;
+}
+
+std::uint64_t stream_buffer::drop_input() noexcept {
+    std::uint64_t unread = unread_input();
     carry_ = 0;
     collapsed_.clear();
     setg(nullptr, nullptr, nullptr);
@@ -53,19 +58,19 @@ void stream_buffer::settle() {
 
 std::uint64_t stream_buffer::seek(std::int64_t offset, std::ios::seekdir from) {
     flush_output();
-    std::uint64_t unread = drop_input();
-    if (from != std::ios::cur || unread == 0) return device_.seek(offset, from);
-    try {
-        return device_.seek(offset - static_cast<std::int64_t>(unread), from);
-    } catch (...) {
-        // The device still stands after the read-ahead: put it back where the
-        // stream was, so that a failed seek (EINVAL) moves nothing.
-        try {
-            device_.seek(-static_cast<std::int64_t>(unread), std::ios::cur);
-        } catch (...) {
-        }
-        throw;
+    // The read-ahead is forgotten only once the device has moved, so that a
+    // failed seek (EINVAL before the start, an overflow) leaves everything
+    // as it was: the device where it stood and the read-ahead still valid.
+    const auto unread = static_cast<std::int64_t>(unread_input());
+    if (from == std::ios::cur && unread != 0) {
+        // The device stands `unread` bytes past the stream's position.
+        if (offset < std::numeric_limits<std::int64_t>::min() + unread)
+            throw std::system_error(std::make_error_code(std::errc::invalid_argument), "tempfile: seek");
+        offset -= unread;
     }
+    const std::uint64_t at = device_.seek(offset, from);
+    drop_input();
+    return at;
 }
 
 void stream_buffer::enter_write_mode() {

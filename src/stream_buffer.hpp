@@ -49,15 +49,17 @@ public:
     bool idle() const noexcept { return pptr() == pbase() && gptr() == egptr() && carry_ == 0; }
     /// Writes pending output (no read-ahead is touched).
     void flush_output();
-    /// Forgets the read-ahead and returns how many device bytes it held
-    /// (they were read but not consumed); the device is not moved.
+    /// How many device bytes the read-ahead holds (read but not consumed).
+    std::uint64_t unread_input() const noexcept;
+    /// Forgets the read-ahead and returns unread_input(); the device is not moved.
     std::uint64_t drop_input() noexcept;
     /// Writes pending output and gives back read-ahead by seeking the device
     /// back; afterwards the device's position is the stream's position.
     void settle();
-    /// Settles and moves the device in one seek: read-ahead is folded into a
-    /// relative offset. If the seek fails, the device is put back at the
-    /// stream's position before the error propagates.
+    /// Writes pending output, then moves the device in one seek (read-ahead
+    /// is folded into a relative offset) and forgets the read-ahead. If the
+    /// seek fails, nothing moves: the device stays where it stood and the
+    /// read-ahead stays valid, so the stream's position is unchanged.
     std::uint64_t seek(std::int64_t offset, std::ios::seekdir from);
 
 protected:

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <forward_list>
 #include <mutex>
+#include <new>
 
 namespace tempfile {
 namespace {
@@ -38,44 +39,92 @@ const fs::path* publish(fs::path dir) {
     return &published.front();
 }
 
-// Usable: a file can be created exclusively, written and removed there.
-// Writing matters: a full or read-only-mounted file system lets some
-// creations through but not data. The probe is removed whatever happened.
-bool usable(const fs::path& dir) {
-    static constexpr char probe_data[] = "blat";
+// fork() while another thread holds `lock` would copy it held into the
+// child, which could then never call gettempdir() (nor make anything in the
+// default directory): fork() waits for it instead, at most one probe long.
+// (A fork() from a signal handler that interrupted this very lock's holder
+// would wait forever; POSIX does not count fork() with atfork handlers as
+// async-signal-safe anyway.)
+void lock_before_fork() {
+    lock.lock();
+}
+void unlock_after_fork() {
+    lock.unlock();  // in the child too: its one thread is the one that locked
+}
+[[maybe_unused]] const bool fork_handlers =
+    os::at_fork(lock_before_fork, unlock_after_fork, unlock_after_fork);
+
+// A file system with no free block left: refused without a write. (Not
+// std::filesystem::space: libc++ 14 reports a free space of 0 as unknown.)
+std::error_code check_room(const fs::path& dir) noexcept {
+    if (os::is_full(dir)) return std::make_error_code(std::errc::no_space_on_device);
+    return {};
+}
+
+// Whether a file can be made in `dir`; nothing is written and nothing is
+// left behind. An unnamed file (Linux O_TMPFILE) where the file system has
+// them, else a zero-byte file created exclusively and removed at once.
+// This proves: the directory exists and is one, this process may create
+// in it (write and search permission), it is not on a read-only mount
+// (EROFS), its file system has an inode left (ENOSPC) and a free block (see
+// check_room), and a descriptor is free (EMFILE). It does not prove that
+// data fits: a write can still fail later (a quota, a disk filling up), and
+// file writes report that (atomic_file refuses to commit after it).
+// Writing nothing matters: under RLIMIT_FSIZE 0 a write would kill the
+// process with SIGXFSZ, and a killed probe would leave its file behind.
+std::error_code probe(const fs::path& dir) {
+    std::error_code ec;
+    os::handle h = os::create_unnamed(dir, ec);
+    if (!ec) {
+        os::close(h);
+        return check_room(dir);
+    }
+    // ENOENT too, as temporary_file does: some file systems answer O_TMPFILE
+    // so; the named create below tells a missing directory for sure.
+    if (ec != std::errc::operation_not_supported && ec != std::errc::no_such_file_or_directory) return ec;
     // As Python: a few collisions are retried, any other error rejects dir.
     for (int attempt = 0; attempt < 100; ++attempt) {
-        std::error_code ec;
         std::string name = detail::random_name(ec);
-        if (ec) return false;
-        fs::path probe = dir / name;
-        os::handle h = os::create_exclusive(probe, false, ec);
+        if (ec) return ec;
+        fs::path candidate = dir / name;
+        h = os::create_exclusive(candidate, false, ec);
         if (ec == std::errc::file_exists) continue;
-        if (ec) return false;
-        std::size_t written = os::write(h, probe_data, sizeof probe_data - 1, ec);
-        bool ok = !ec && written == sizeof probe_data - 1;
+        if (ec) return ec;
         os::close(h);
-        std::error_code removed;
-        os::remove_file(probe, removed);
-        return ok && !removed;
+        os::remove_file(candidate, ec);
+        return ec ? ec : check_room(dir);
     }
-    return false;
+    return ec;  // EEXIST, 100 times
 }
 
 // The first usable candidate, made absolute: $TMPDIR, $TEMP, $TMP, the
 // platform's list, then the working directory, asked for only when needed.
-fs::path first_usable() {
-    std::error_code ec;
+// When none is usable: returns {}, ec is why the last candidate failed and
+// `last` names it (the question a user asks: why not there?).
+fs::path first_usable(std::error_code& ec, fs::path& last) {
+    auto usable = [&](const fs::path& dir) {
+        last = dir;
+        ec = probe(dir);
+        return !ec;
+    };
     for (const char* name : {"TMPDIR", "TEMP", "TMP"}) {
         fs::path dir = os::environment_path(name);
         if (dir.empty()) continue;
-        dir = detail::resolve_directory(dir, ec);  // not empty: gettempdir() is not re-entered
-        if (!ec && usable(dir)) return dir;
+        fs::path resolved = detail::resolve_directory(dir, ec);  // not empty: gettempdir() is not re-entered
+        if (ec) {
+            last = std::move(dir);
+            continue;
+        }
+        if (usable(resolved)) return resolved;
     }
     for (fs::path& dir : os::platform_temp_directories())
         if (usable(dir)) return std::move(dir);
     fs::path cwd = fs::current_path(ec);
-    if (!ec && usable(cwd)) return cwd;
+    if (ec) {
+        last = ".";
+        return {};
+    }
+    if (usable(cwd)) return cwd;
     return {};
 }
 
@@ -83,37 +132,68 @@ fs::path first_usable() {
 
 namespace detail {
 
-const fs::path* default_directory(std::error_code& ec) {
-    if (const fs::path* dir = current.load(std::memory_order_acquire)) return dir;
-    std::lock_guard<std::mutex> guard(lock);
-    if (const fs::path* dir = current.load(std::memory_order_relaxed)) return dir;  // probed meanwhile
-    fs::path found = first_usable();
-    // Many calls failed, none in particular: the generic ENOENT, as Python's FileNotFoundError.
-    if (found.empty()) {
-        ec = std::make_error_code(std::errc::no_such_file_or_directory);
+namespace {
+
+// The slow way, once per process (or per set_tempdir({})): probe under the
+// lock, unless another thread published an answer meanwhile. On failure
+// returns null, ec says why the last candidate failed and *failed (if
+// given) names it; ENOMEM when memory runs out.
+const fs::path* probe_and_publish(std::error_code& ec, fs::path* failed) noexcept {
+    try {
+        std::lock_guard<std::mutex> guard(lock);
+        if (const fs::path* dir = current.load(std::memory_order_relaxed)) return dir;
+        fs::path last;
+        fs::path found = first_usable(ec, last);
+        if (found.empty()) {
+            if (!ec) ec = std::make_error_code(std::errc::no_such_file_or_directory);
+            if (failed != nullptr) *failed = std::move(last);
+            return nullptr;
+        }
+        ec.clear();
+        const fs::path* dir = publish(std::move(found));
+        current.store(dir, std::memory_order_release);
+        return dir;
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
         return nullptr;
     }
-    const fs::path* dir = publish(std::move(found));
-    current.store(dir, std::memory_order_release);
-    return dir;
+}
+
+}  // namespace
+
+const fs::path* default_directory(std::error_code& ec) noexcept {
+    if (const fs::path* dir = current.load(std::memory_order_acquire)) return dir;
+    return probe_and_publish(ec, nullptr);
+}
+
+fs::path gettempdir(std::error_code& ec, fs::path* failed) noexcept {
+    ec.clear();
+    const fs::path* dir = current.load(std::memory_order_acquire);
+    if (dir == nullptr) dir = probe_and_publish(ec, failed);
+    if (dir == nullptr) return {};
+    try {
+        return *dir;  // the caller's own copy
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return {};
+    }
 }
 
 }  // namespace detail
 
 fs::path gettempdir(std::error_code& ec) {
-    ec.clear();
-    const fs::path* dir = detail::default_directory(ec);
-    return dir ? *dir : fs::path();
+    return detail::gettempdir(ec, nullptr);
 }
 
 fs::path gettempdir() {
     std::error_code ec;
-    fs::path dir = gettempdir(ec);
+    fs::path failed;
+    fs::path dir = detail::gettempdir(ec, &failed);
     if (ec)
         throw fs::filesystem_error(
             "gettempdir: no usable temporary directory in $TMPDIR, $TEMP, $TMP, the system's list "
-            "or the working directory",
-            ec);
+            "or the working directory; the last one tried failed so",
+            failed, ec);
     return dir;
 }
 
@@ -122,7 +202,7 @@ void set_tempdir(const fs::path& dir) {
     if (!dir.empty()) {
         std::error_code ec;
         absolute = detail::resolve_directory(dir, ec);
-        if (ec) throw fs::filesystem_error("set_tempdir", dir, ec);
+        if (ec) detail::throw_error("set_tempdir", dir, ec);
     }
     std::lock_guard<std::mutex> guard(lock);
     // Empty: the override and the probed directory both go; the next call probes again.

@@ -8,6 +8,7 @@
 #include "os.hpp"
 #include "owner_registry.hpp"
 
+#include <new>
 #include <utility>
 
 namespace tempfile {
@@ -22,18 +23,23 @@ temporary_directory::temporary_directory(const directory_options& options) {
 temporary_directory temporary_directory::create(const directory_options& options, std::error_code& ec) {
     ec.clear();
     temporary_directory result{empty_owner{}};
-    fs::path path = detail::create_unique(
-        options.prefix, options.suffix, options.dir,
-        [](const fs::path& candidate, std::error_code& e) { os::make_directory(candidate, e); }, ec);
-    if (ec) return result;
-    result.path_ = std::move(path);
-    result.owned_ = true;
-    result.remove_at_end_ = !options.keep;
-    result.ignore_cleanup_errors_ = options.ignore_cleanup_errors;
-    result.generation_ = detail::current_generation();
-    // With options.keep nothing removes it unless asked: neither may a signal.
-    if (result.remove_at_end_)
-        result.registration_ = detail::register_owned(result.path_, detail::owned_kind::tree);
+    try {
+        fs::path path = detail::create_unique(
+            options.prefix, options.suffix, options.dir,
+            [](const fs::path& candidate, std::error_code& e) { os::make_directory(candidate, e); }, ec);
+        if (ec) return result;
+        result.path_ = std::move(path);
+        result.owned_ = true;
+        result.remove_at_end_ = !options.keep;
+        result.ignore_cleanup_errors_ = options.ignore_cleanup_errors;
+        result.generation_ = detail::current_generation();
+        // With options.keep nothing removes it unless asked: neither may a signal.
+        if (result.remove_at_end_)
+            result.registration_ = detail::register_owned(result.path_, detail::owned_kind::tree);
+    } catch (const std::bad_alloc&) {
+        result = temporary_directory{empty_owner{}};  // removes whatever was made
+        ec = detail::out_of_memory();
+    }
     return result;
 }
 

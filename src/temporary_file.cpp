@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <new>
 #include <set>
 #include <utility>
 
@@ -17,30 +18,39 @@ namespace os = detail::os;
 
 // Directories where O_TMPFILE failed: the next file there goes straight to
 // the fallback instead of paying for a refused open() every time.
+//
+// The lock is constant-initialized, and the set is made on first use under
+// it, so that no other static's order matters. fork() takes the lock first
+// (as gettempdir's, see tempdir.cpp): a child never inherits it held.
 // Most processes never meet such a directory: until one is added, a check
-// is one atomic load, no lock.
-class refusing_directories {
-public:
-    bool contains(const fs::path& dir) {
-        if (!any_.load(std::memory_order_acquire)) return false;
-        std::lock_guard<std::mutex> lock(mutex_);
-        return dirs_.count(dir.native()) != 0;
-    }
-    void add(const fs::path& dir) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        dirs_.insert(dir.native());
-        any_.store(true, std::memory_order_release);
-    }
+// is one atomic load, no lock (`any_refusal`).
+std::mutex refusals_lock;
+std::atomic<bool> any_refusal{false};
 
-private:
-    std::atomic<bool> any_{false};
-    std::mutex mutex_;
-    std::set<fs::path::string_type> dirs_;  // resolved directories, compared as text
-};
-
-refusing_directories& no_unnamed_files() {
-    static refusing_directories dirs;
+std::set<fs::path::string_type>& refusing_directories() {  // call with refusals_lock held
+    static std::set<fs::path::string_type> dirs;           // resolved directories, compared as text
     return dirs;
+}
+
+void lock_refusals_before_fork() {
+    refusals_lock.lock();
+}
+void unlock_refusals_after_fork() {
+    refusals_lock.unlock();
+}
+[[maybe_unused]] const bool fork_handlers =
+    os::at_fork(lock_refusals_before_fork, unlock_refusals_after_fork, unlock_refusals_after_fork);
+
+bool refuses_unnamed_files(const fs::path& dir) {
+    if (!any_refusal.load(std::memory_order_acquire)) return false;
+    std::lock_guard<std::mutex> lock(refusals_lock);
+    return refusing_directories().count(dir.native()) != 0;
+}
+
+void remember_refusal(const fs::path& dir) {
+    std::lock_guard<std::mutex> lock(refusals_lock);
+    refusing_directories().insert(dir.native());
+    any_refusal.store(true, std::memory_order_release);
 }
 
 struct made_file {
@@ -75,11 +85,11 @@ made_file make(const name_options& options, detail::directory_view& where, std::
     where.resolve(options.dir, ec);  // no copy for the default directory or a clean absolute dir
     if (ec) return {};
     const fs::path& dir = where.path();
-    if (!no_unnamed_files().contains(dir)) {
+    if (!refuses_unnamed_files(dir)) {
         made_file made{os::create_unnamed(dir, ec), true};
         if (!ec) return made;
         if (ec == std::errc::operation_not_supported) {
-            no_unnamed_files().add(dir);
+            remember_refusal(dir);
         } else if (ec != std::errc::no_such_file_or_directory) {
             return made;  // EACCES, ENOTDIR...: the directory's fault, the fallback would fail alike
         }
@@ -108,12 +118,17 @@ temporary_file temporary_file::create(const name_options& options, std::error_co
 
 temporary_file temporary_file::create(const name_options& options, bool text, std::error_code& ec) {
     ec.clear();
-    detail::directory_view where;
     temporary_file result{empty_owner{}};
-    made_file made = make(options, where, ec);
-    if (ec) return result;
-    result.file::operator=(file(made.handle, text));
-    result.linkable_ = made.linkable;
+    try {
+        detail::directory_view where;
+        made_file made = make(options, where, ec);
+        if (ec) return result;
+        result.file::operator=(file(made.handle, text));
+        result.linkable_ = made.linkable;
+    } catch (const std::bad_alloc&) {
+        result = temporary_file{empty_owner{}};  // closes whatever was made
+        ec = detail::out_of_memory();
+    }
     return result;
 }
 
@@ -129,16 +144,24 @@ void temporary_file::persist(const fs::path& target, std::error_code& ec) {
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return;
     }
-    if (!linkable_) {
-        ec = std::make_error_code(std::errc::operation_not_supported);
-        return;
-    }
-    fs::path absolute = fs::absolute(target, ec);
+    detail::check_path(target, ec);
     if (ec) return;
+    fs::path absolute;
     try {
+        absolute = fs::absolute(target, ec);
+        if (ec) return;
         settle_stream();  // whoever opens the new name sees what was written so far
     } catch (const std::system_error& e) {
         ec = e.code();
+        return;
+    } catch (const std::bad_alloc&) {
+        ec = detail::out_of_memory();
+        return;
+    }
+    ec = write_error();  // content that lost bytes is not given a name
+    if (ec) return;
+    if (!linkable_) {
+        ec = std::make_error_code(std::errc::operation_not_supported);
         return;
     }
     os::link_unnamed(native_handle(), absolute, ec);

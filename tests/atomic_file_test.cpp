@@ -7,11 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <utility>
 
 #ifndef _WIN32
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
 #endif
 
 namespace {
@@ -21,6 +23,10 @@ using tempfile_test::list_dir;
 using tempfile_test::read_text;
 using tempfile_test::test_dir;
 using tempfile_test::write_text;
+
+#ifndef _WIN32
+const std::error_code file_too_large(EFBIG, std::system_category());
+#endif
 
 #ifndef _WIN32  // Windows has no mode bits (see windows_security_test.cpp)
 mode_t mode_of(const fs::path& p) {
@@ -44,6 +50,104 @@ TEST(AtomicFile, CommitReplacesTheTargetWhole) {
     EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"config.json"});
     fs::remove(target);
 }
+
+#ifndef _WIN32
+// Issue 9, bug 1 (data loss): the stream dropped the bytes of a failed write
+// and only set badbit, and commit() never looked, so the target was replaced
+// by truncated content. RLIMIT_FSIZE with SIGXFSZ ignored stands in for a
+// full disk: a write past 100 bytes fails with EFBIG.
+TEST(AtomicFile, CommitFailsAfterAFailedStreamWrite) {
+    fs::path target = test_dir() / "settings.json";
+    write_text(target, "old settings, intact");
+    int status = tempfile_test::run_with_file_size_limit(100, [&] {
+        atomic_file out(target);
+        out.stream() << std::string(300, 'n') << std::endl;
+        if (!out.stream().bad()) return 10;
+        out.stream().clear();  // the user forgot; the file did not
+        std::error_code ec;
+        out.commit(ec);
+        if (ec != file_too_large) return 11;
+        return out.is_open() || !out.temporary_path().empty() ? 12 : 0;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(read_text(target), "old settings, intact");
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"settings.json"});
+    fs::remove(target);
+}
+
+// The throwing commit(): filesystem_error with the first failure and the target.
+TEST(AtomicFile, CommitThrowsTheFirstFailedWriteNamingTheTarget) {
+    fs::path target = test_dir() / "big.bin";
+    write_text(target, "old");
+    int status = tempfile_test::run_with_file_size_limit(4096, [&] {
+        atomic_file out(target);
+        out.stream() << std::string(20000, 'n');  // 8 KiB and more go straight to the file
+        out.stream().clear();
+        out.truncate(0);
+        out.seek(0);
+        out.stream() << "small";  // written at commit, and it fits: the earlier failure still counts
+        try {
+            out.commit();
+        } catch (const fs::filesystem_error& e) {
+            return e.code() == file_too_large && e.path1() == target ? 0 : 11;
+        }
+        return 10;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(read_text(target), "old");
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"big.bin"});
+    fs::remove(target);
+}
+
+TEST(AtomicFile, CommitFailsAfterAFailedRawWriteEvenIfLaterWritesWorked) {
+    fs::path target = test_dir() / "raw";
+    write_text(target, "old");
+    int status = tempfile_test::run_with_file_size_limit(100, [&] {
+        atomic_file out(target);
+        try {
+            out.write(std::string(300, 'n'));
+            return 10;
+        } catch (const std::system_error& e) {
+            if (e.code() != file_too_large) return 11;
+        }
+        out.truncate(0);
+        out.seek(0);
+        out.write("fits now");  // the content is whole again, but the owner cannot know
+        std::error_code ec;
+        out.commit(ec);
+        return ec == file_too_large ? 0 : 12;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(read_text(target), "old");
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"raw"});
+    fs::remove(target);
+}
+#endif
+
+#ifdef __linux__
+// The README's own pattern on a full 64 KiB tmpfs (in a private mount
+// namespace): the target used to be left empty, and commit() said nothing.
+TEST(AtomicFile, CommitOnAFullFileSystemFailsAndLeavesTheTarget) {
+    fs::path mount = test_dir() / "mnt";
+    fs::create_directory(mount);
+    int status = tempfile_test::run_on_private_tmpfs(mount, "size=64k", [&] {
+        fs::path target = mount / "settings.json";
+        write_text(target, "old settings, intact");
+        if (!tempfile_test::fill_until_full(mount / "filler")) return 10;
+        atomic_file out(target);
+        out.stream() << std::string(10000, 'n');
+        std::error_code ec;
+        out.commit(ec);
+        if (ec != std::error_code(ENOSPC, std::system_category())) return 11;
+        if (read_text(target) != "old settings, intact") return 12;
+        return list_dir(mount) == std::vector<std::string>{"filler", "settings.json"} ? 0 : 13;
+    });
+    if (status == tempfile_test::no_private_mounts) GTEST_SKIP() << "no private mount namespace here";
+    EXPECT_EQ(status, 0);
+    EXPECT_TRUE(list_dir(mount).empty());  // the tmpfs went with the child
+    fs::remove(mount);
+}
+#endif
 
 TEST(AtomicFile, TemporaryIsHiddenBesideTheTarget) {
     fs::path target = test_dir() / "data.bin";
@@ -133,11 +237,13 @@ TEST(AtomicFile, TargetInAMissingDirectoryFailsAtConstruction) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
+// A directory that appears at the target's name after construction: the
+// rename cannot replace it, so commit() fails.
 TEST(AtomicFile, FailedCommitDeletesTheTemporaryAndLeavesTheTarget) {
     fs::path target = test_dir() / "dir";
+    atomic_file f(target);
     fs::create_directory(target);
     write_text(target / "inside", "untouched");
-    atomic_file f(target);
     f.write("cannot replace a non-empty directory");
     std::error_code ec;
     f.commit(ec);
@@ -150,9 +256,9 @@ TEST(AtomicFile, FailedCommitDeletesTheTemporaryAndLeavesTheTarget) {
 
 TEST(AtomicFile, CommitThrowsFilesystemErrorNamingTheTarget) {
     fs::path target = test_dir() / "dir";
+    atomic_file f(target);
     fs::create_directory(target);
     write_text(target / "inside", "x");
-    atomic_file f(target);
     try {
         f.commit();
         FAIL() << "no exception";
@@ -181,6 +287,36 @@ TEST(AtomicFile, TargetNamingADirectoryIsRefused) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
+TEST(AtomicFile, NulInTheTargetIsInvalidArgumentAndCreatesNothing) {
+    fs::create_directory(test_dir() / "sub");
+    const fs::path target = tempfile_test::path_with_nul(test_dir() / "sub");
+    EXPECT_THROW(atomic_file{target}, std::invalid_argument);
+    std::error_code ec;
+    EXPECT_FALSE(atomic_file::create(target, ec).is_open());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_TRUE(list_dir(test_dir() / "sub").empty());
+    fs::remove(test_dir() / "sub");
+}
+
+// Issue 9 (from bug 10): refused before anything is written, not at commit().
+TEST(AtomicFile, ExistingDirectoryTargetFailsAtConstructionWithEisdir) {
+    fs::path target = test_dir() / "dir";
+    fs::create_directory(target);
+    try {
+        atomic_file f(target);
+        FAIL() << "no exception";
+    } catch (const fs::filesystem_error& e) {
+        EXPECT_EQ(e.code(), std::errc::is_a_directory);
+        EXPECT_EQ(e.path1(), target);
+    }
+    std::error_code ec;
+    atomic_file f = atomic_file::create(target, ec);
+    EXPECT_EQ(ec, std::errc::is_a_directory);
+    EXPECT_FALSE(f.is_open());
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"dir"});
+    fs::remove(target);
+}
+
 TEST(AtomicFile, TargetNamesWithUnusualCharactersWork) {
     for (const char* name : {"with space", ".hidden", "caf\xc3\xa9.txt", "a.b.c", "-dash"}) {
         fs::path target = test_dir() / name;
@@ -192,6 +328,43 @@ TEST(AtomicFile, TargetNamesWithUnusualCharactersWork) {
     }
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
+
+// POSIX only: Windows counts UTF-16 units (the same cut, never before a low
+// surrogate), and a target name that long needs \\?\ paths there; untested.
+#ifndef _WIN32
+// Issue 9, bug 6: ".<name>.<8>.tmp" passed NAME_MAX for names of 242 to 255
+// bytes, which failed with ENAMETOOLONG. The copied part is now cut so that
+// the whole fits, and never inside a UTF-8 character: each name below puts a
+// 3-byte character across byte 241, where the cut falls.
+TEST(AtomicFile, TargetNamesUpToNameMaxWorkAndAreCutAtACharacterBoundary) {
+    const std::string nihon = "\xe6\x97\xa5";  // U+65E5, 3 bytes
+    const std::string e_acute = "\xc3\xa9";    // U+00E9, 2 bytes
+    for (std::size_t length : {200u, 240u, 241u, 250u, 255u}) {
+        std::string name = std::string(239, 'a').substr(0, std::min<std::size_t>(239, length - 3)) + nihon;
+        while (name.size() + 2 <= length) name += e_acute;
+        if (name.size() < length) name += 'b';
+        ASSERT_EQ(name.size(), length);
+        fs::path target = test_dir() / name;
+        atomic_file f(target);
+        const std::string temporary = f.temporary_path().filename().string();
+        EXPECT_LE(temporary.size(), 255u) << length;
+        ASSERT_GT(temporary.size(), 14u);
+        const std::string copied = temporary.substr(1, temporary.size() - 14);
+        EXPECT_EQ(name.compare(0, copied.size(), copied), 0) << length;
+        if (length + 14 <= 255) {
+            EXPECT_EQ(copied, name);
+        } else {
+            EXPECT_EQ(copied.size(), 239u) << "cut before the 3-byte character at 239..241";
+            EXPECT_EQ(temporary.substr(temporary.size() - 4), ".tmp");
+        }
+        f.write(name);
+        f.commit();
+        EXPECT_EQ(read_text(target), name);
+        EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{name});
+        fs::remove(target);
+    }
+}
+#endif
 
 TEST(AtomicFile, RelativeTargetIsMadeAbsoluteAtConstruction) {
     fs::create_directories(test_dir() / "a");

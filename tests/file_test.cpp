@@ -226,6 +226,51 @@ TEST(File, StreamSeekBeforeTheStartSetsFailbit) {
     EXPECT_EQ(f.tell(), 0u);
 }
 
+// Issue 9: with read-ahead in the stream, a failed seek used to leave the
+// position at the end of the read-ahead, and the next write landed there.
+// The origins cover every path through the stream's seek.
+const std::ios::seekdir all_origins[] = {std::ios::beg, std::ios::cur, std::ios::end};
+
+TEST(File, FailedSeekWithStreamReadAheadMovesNothing) {
+    for (std::ios::seekdir from : all_origins) {
+        file f = scratch_with(std::string(100, 'x'));
+        char c;
+        ASSERT_TRUE(f.stream().get(c));  // the stream reads all 100 bytes ahead
+        EXPECT_THROW(f.seek(-500, from), std::system_error);
+        EXPECT_EQ(f.tell(), 1u);
+        f.write("Y");
+        f.seek(0);
+        EXPECT_EQ(f.read_all(),
+                  "x"
+                  "Y" +
+                      std::string(98, 'x'));
+    }
+}
+
+TEST(File, FailedStreamSeekgWithReadAheadMovesNothing) {
+    for (std::ios::seekdir from : all_origins) {
+        file f = scratch_with("0123456789");
+        std::iostream& s = f.stream();
+        char c;
+        ASSERT_TRUE(s.get(c));
+        s.seekg(-500, from);
+        EXPECT_TRUE(s.fail());
+        s.clear();
+        ASSERT_TRUE(s.get(c));
+        EXPECT_EQ(c, '1');
+        s << 'Y';
+        EXPECT_EQ(f.tell(), 3u);
+        f.seek(0);
+        EXPECT_EQ(f.read_all(), "01Y3456789");
+    }
+    file f = scratch_with("0123456789");
+    char c;
+    ASSERT_TRUE(f.stream().get(c));
+    f.stream().seekg(-5);  // the absolute form, as the issue's reproduction
+    EXPECT_TRUE(f.stream().fail());
+    EXPECT_EQ(f.tell(), 1u);
+}
+
 TEST(File, LargeStreamWritesAndReadsBypassTheBuffer) {
     std::string big(50000, 'q');
     big[49999] = 'e';
@@ -352,6 +397,39 @@ TEST(File, CloseReportsAStreamWriteThatFailedAndClosesAllTheSame) {
     }
     EXPECT_FALSE(f.is_open());
     EXPECT_FALSE(descriptor_is_open(fd));
+}
+
+// Issue 9, bug 1: the file, not the stream, remembers the first failed
+// write: clearing the stream's state hides nothing from close().
+TEST(File, CloseReportsTheFirstFailedWriteEvenAfterTheStreamWasCleared) {
+    file f = read_only_file();
+    f.stream() << "lost" << std::flush;
+    EXPECT_TRUE(f.stream().bad());
+    f.stream().clear();
+    try {
+        f.close();
+        FAIL() << "close hid a failed write";
+    } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code(), std::error_code(EBADF, std::system_category()));
+    }
+}
+
+TEST(File, CloseReportsAFailedRawWriteToo) {
+    file f = read_only_file();
+    EXPECT_THROW(f.write("lost"), std::system_error);
+    EXPECT_THROW(f.close(), std::system_error);
+    EXPECT_FALSE(f.is_open());
+}
+
+TEST(File, AMovedFileKeepsItsStreamsWriteFailure) {
+    file f = read_only_file();
+    f.stream() << "lost";
+    file g = std::move(f);
+    g.stream() << std::flush;  // the stream moved along: its device notes into g
+    g.stream().clear();
+    file h;
+    h = std::move(g);
+    EXPECT_THROW(h.close(), std::system_error);
 }
 
 TEST(File, FailedStreamFlushSetsBadbit) {

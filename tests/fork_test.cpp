@@ -6,13 +6,21 @@
 
 #include <tempfile/atomic_file.hpp>
 #include <tempfile/named_temporary_file.hpp>
+#include <tempfile/names.hpp>
 #include <tempfile/temporary_directory.hpp>
+#include <tempfile/temporary_file.hpp>
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -107,6 +115,61 @@ TEST(Fork, OwnersMadeInTheChildAreTheChildsToDelete) {
     EXPECT_EQ(status, 0);
     ASSERT_GT(n, 0);
     EXPECT_FALSE(fs::exists(fs::path(std::string(buf, static_cast<std::size_t>(n)))));
+}
+
+// Issue 9, bug 5: fork() while another thread held gettempdir's lock (its
+// probe runs under it) or the O_TMPFILE refusal cache's copied the lock held
+// into the child, where nobody would ever release it: 39 of 40 children
+// hung. Each child here must finish; one that has not after 20 s is killed
+// and counted as hung (a guard against a hang, not a timing assertion).
+TEST(Fork, ChildrenCanUseEveryCallWhileAnotherThreadHoldsTheLibrarysLocks) {
+    fs::path fresh = test_dir() / "fresh";
+    fs::create_directory(fresh);
+    std::atomic<bool> stop{false};
+    std::thread churn([&] {
+        tempfile::name_options in_fresh;
+        in_fresh.dir = fresh;
+        while (!stop.load()) {
+            tempfile::set_tempdir({});  // the next gettempdir() probes, under the lock
+            std::error_code ec;
+            tempfile::gettempdir(ec);
+            tempfile::temporary_file f = tempfile::temporary_file::create(in_fresh, ec);
+        }
+    });
+    std::vector<pid_t> children;
+    for (int i = 0; i < 40; ++i) {
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            std::error_code ec;
+            if (tempfile::gettempdir(ec).empty() || ec) ::_exit(1);
+            tempfile::temporary_file f = tempfile::temporary_file::create({}, ec);
+            ::_exit(ec || !f.is_open() ? 2 : 0);
+        }
+        ASSERT_GT(pid, 0);
+        children.push_back(pid);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    stop = true;
+    churn.join();
+    int hung = 0, failed = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (pid_t pid : children) {
+        int status = 0;
+        pid_t done;
+        while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (done == 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            ++hung;
+        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            ++failed;
+        }
+    }
+    EXPECT_EQ(hung, 0) << "children that hung after fork()";
+    EXPECT_EQ(failed, 0) << "children that failed";
+    EXPECT_TRUE(tempfile_test::list_dir(fresh).empty());
+    fs::remove(fresh);
 }
 
 }  // namespace

@@ -300,6 +300,26 @@ TEST(LowLevel, ErrorCodeOverloadsReportBadOptionsWithoutThrowing) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
+// Issue 9, bug 9: the OS reads a path only up to a NUL, so "sub/newname\0/x"
+// used to create "sub/newname" and return a path with the NUL inside.
+TEST(LowLevel, NulInTheDirectoryThrowsInvalidArgumentAndCreatesNothing) {
+    fs::create_directory(test_dir() / "sub");
+    const fs::path dir = tempfile_test::path_with_nul(test_dir() / "sub" / "newname");
+    EXPECT_THROW(tempfile::mkstemp(opts("tmp", "", dir)), std::invalid_argument);
+    EXPECT_THROW(tempfile::mkdtemp(opts("tmp", "", dir)), std::invalid_argument);
+    EXPECT_THROW(tempfile::mktemp(opts("tmp", "", dir)), std::invalid_argument);
+    std::error_code ec;
+    tempfile::created_file made = tempfile::mkstemp(opts("tmp", "", dir), false, ec);
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_FALSE(made.handle.is_open());
+    EXPECT_TRUE(tempfile::mkdtemp(opts("tmp", "", dir), ec).empty());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_TRUE(tempfile::mktemp(opts("tmp", "", dir), ec).empty());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_TRUE(list_dir(test_dir() / "sub").empty());
+    fs::remove(test_dir() / "sub");
+}
+
 // ---- a bad directory (CPython's TestBadTempdir) -----------------------------
 
 // Runs `call` expecting filesystem_error `code` with `dir` in path1.

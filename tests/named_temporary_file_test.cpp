@@ -332,6 +332,70 @@ TEST(NamedTemporaryFile, BadOptionsThrowInvalidArgumentAndCreateNothing) {
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 
+TEST(NamedTemporaryFile, NulInTheDirectoryOrThePersistTargetIsInvalidArgument) {
+    const fs::path nul_dir = tempfile_test::path_with_nul(test_dir() / "a");
+    EXPECT_THROW(named_temporary_file{in(nul_dir)}, std::invalid_argument);
+    std::error_code ec;
+    EXPECT_FALSE(named_temporary_file::create(in(nul_dir), ec).is_open());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    named_temporary_file f;
+    const fs::path nul_target = tempfile_test::path_with_nul(test_dir() / "named");
+    EXPECT_THROW(f.persist(nul_target), std::invalid_argument);
+    f.persist(nul_target, false, ec);
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{f.path().filename().string()});
+}
+
+#ifndef _WIN32
+// Issue 9, bug 1: persist() publishes nothing that lost bytes, whatever the
+// stream's state says now; the target stays as it was and the file stays ours.
+TEST(NamedTemporaryFile, PersistFailsAfterAFailedStreamWriteAndLeavesTheTarget) {
+    fs::path target = test_dir() / "target";
+    write_text(target, "old");
+    int status = tempfile_test::run_with_file_size_limit(100, [&] {
+        named_temporary_file f;
+        f.stream() << std::string(300, 'n') << std::endl;
+        f.stream().clear();
+        std::error_code ec;
+        f.persist(target, true, ec);
+        if (ec != std::error_code(EFBIG, std::system_category())) return 10;
+        try {
+            f.persist(target);
+            return 11;
+        } catch (const fs::filesystem_error& e) {
+            if (e.code() != std::error_code(EFBIG, std::system_category())) return 12;
+        }
+        return f.is_open() && fs::exists(f.path()) ? 0 : 13;  // the owner's end deletes it
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(read_text(target), "old");
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"target"});
+    fs::remove(target);
+}
+
+// close() reports the failed write; remove(), which deletes the content, does not.
+TEST(NamedTemporaryFile, CloseReportsAFailedStreamWriteAndRemoveDoesNot) {
+    int status = tempfile_test::run_with_file_size_limit(100, [&] {
+        named_file_options keep_at_close;
+        keep_at_close.delete_on_close = false;
+        named_temporary_file f(keep_at_close);
+        f.stream() << std::string(300, 'n') << std::endl;
+        f.stream().clear();
+        try {
+            f.close();
+            return 10;
+        } catch (const std::system_error& e) {
+            if (e.code() != std::error_code(EFBIG, std::system_category())) return 11;
+        }
+        std::error_code ec;
+        f.remove(ec);
+        return !ec && !fs::exists(f.path()) ? 0 : 12;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+#endif
+
 #ifndef _WIN32  // Windows: windows_test.cpp's UnwritableDirectoryFailsAtOnce
 TEST(NamedTemporaryFile, UnwritableDirectoryFailsWithEaccesForAnOrdinaryUser) {
     fs::path dir = tempfile_test::make_dir_for_nobody("ro");

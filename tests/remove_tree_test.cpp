@@ -182,6 +182,18 @@ TEST(RemoveTree, DotAndDotDotAreRefused) {
     fs::remove(test_dir() / "d");
 }
 
+// Issue 9, bug 9: "d\0/x" would reach the OS as "d", the whole tree.
+TEST(RemoveTree, NulInThePathIsInvalidArgumentAndRemovesNothing) {
+    fs::create_directories(test_dir() / "d" / "inside");
+    const fs::path nul_path = tempfile_test::path_with_nul(test_dir() / "d");
+    EXPECT_THROW(tempfile::remove_tree(nul_path), std::invalid_argument);
+    std::error_code ec;
+    EXPECT_EQ(tempfile::remove_tree(nul_path, ec), 0u);
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_TRUE(fs::is_directory(test_dir() / "d" / "inside"));
+    fs::remove_all(test_dir() / "d");
+}
+
 TEST(RemoveTree, SecondCallOnARemovedTreeIsNotAnError) {
     fs::create_directories(test_dir() / "t" / "u");
     EXPECT_EQ(tempfile::remove_tree(test_dir() / "t"), 2u);

@@ -30,6 +30,34 @@ std::string read_n(spooled_temporary_file& f, std::size_t n) {
     return s;
 }
 
+// Issue 9: with read-ahead in the stream, a failed seek used to leave the
+// position at the end of the read-ahead, in memory and on disk alike.
+TEST(SpooledTemporaryFile, FailedSeekWithStreamReadAheadMovesNothing) {
+    for (bool on_disk : {false, true}) {
+        for (std::ios::seekdir from : {std::ios::beg, std::ios::cur, std::ios::end}) {
+            spooled_temporary_file f;  // max_size 0: stays in memory unless rolled over
+            if (on_disk) f.rollover();
+            f.write(std::string(100, 'x'));
+            f.seek(0);
+            char c;
+            ASSERT_TRUE(f.stream().get(c));
+            EXPECT_THROW(f.seek(-500, from), std::system_error);
+            EXPECT_EQ(f.tell(), 1u);
+            f.stream().seekg(-500, from);
+            EXPECT_TRUE(f.stream().fail());
+            f.stream().clear();
+            EXPECT_EQ(f.tell(), 1u);
+            f.write("Y");
+            f.seek(0);
+            EXPECT_EQ(f.read_all(),
+                      "x"
+                      "Y" +
+                          std::string(98, 'x'));
+            EXPECT_EQ(f.rolled_over(), on_disk);
+        }
+    }
+}
+
 TEST(SpooledTemporaryFile, StartsInMemoryAndMakesNothingOnDisk) {
     spooled_temporary_file a;
     EXPECT_FALSE(a.rolled_over());
@@ -422,6 +450,16 @@ TEST(SpooledTemporaryFile, CreateSetsInvalidArgumentForABadPrefix) {
 TEST(SpooledTemporaryFile, ConstructorRejectsABadSuffixAtOnce) {
     EXPECT_THROW(spooled_temporary_file(0, {"tmp", "x/y", {}}), std::invalid_argument);
     EXPECT_THROW(spooled_temporary_file(0, {std::string("a\0b", 3), "", {}}), std::invalid_argument);
+}
+
+// The directory is used only at the rollover, but a NUL in it is refused at
+// once: a bad option never waits to create the wrong thing later.
+TEST(SpooledTemporaryFile, NulInTheDirectoryIsRefusedAtConstruction) {
+    const fs::path nul_dir = tempfile_test::path_with_nul(test_dir() / "a");
+    EXPECT_THROW(spooled_temporary_file(0, {"tmp", "", nul_dir}), std::invalid_argument);
+    std::error_code ec;
+    EXPECT_FALSE(spooled_temporary_file::create(0, {"tmp", "", nul_dir}, ec).is_open());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
 }
 
 TEST(SpooledTemporaryFile, FailedRolloverKeepsTheDataInMemory) {

@@ -130,15 +130,24 @@ TEST(StreamBuffer, SeekFoldsReadAheadIntoOneDeviceSeek) {
     EXPECT_EQ(s.buffer.seek(0, std::ios::cur), 3u);
 }
 
-TEST(StreamBuffer, FailedRelativeSeekLeavesTheDeviceAtTheStreamsPosition) {
-    memory_device dev;
-    dev.bytes = "0123456789";
-    buffered_stream s(dev, false);
-    char c;
-    ASSERT_TRUE(s.stream.get(c));
-    ASSERT_TRUE(s.stream.get(c));
-    EXPECT_THROW(s.buffer.seek(-5, std::ios::cur), std::system_error);
-    EXPECT_EQ(dev.position, 2u);
+// A failed seek from any origin moves nothing: the read-ahead stays valid,
+// so the next byte read and the device's settled position are as before.
+TEST(StreamBuffer, FailedSeekFromAnyOriginMovesNothing) {
+    for (bool translate : {false, true}) {
+        for (std::ios::seekdir from : {std::ios::beg, std::ios::cur, std::ios::end}) {
+            memory_device dev;
+            dev.bytes = "0123456789";
+            buffered_stream s(dev, translate);
+            char c;
+            ASSERT_TRUE(s.stream.get(c));
+            ASSERT_TRUE(s.stream.get(c));
+            EXPECT_THROW(s.buffer.seek(-50, from), std::system_error);
+            ASSERT_TRUE(s.stream.get(c));
+            EXPECT_EQ(c, '2');
+            s.buffer.settle();
+            EXPECT_EQ(dev.position, 3u);
+        }
+    }
 }
 
 TEST(StreamBuffer, WriteAfterReadGoesToTheReadPosition) {

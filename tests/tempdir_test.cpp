@@ -9,6 +9,7 @@
 
 #include <tempfile/named_temporary_file.hpp>
 #include <tempfile/names.hpp>
+#include <tempfile/temporary_directory.hpp>
 #include <tempfile/temporary_file.hpp>
 
 #include <gtest/gtest.h>
@@ -21,8 +22,10 @@
 #include <vector>
 
 #ifndef _WIN32
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
 #endif
 
 namespace {
@@ -190,6 +193,97 @@ TEST(Gettempdir, ConcurrentFirstCallsAgreeAndLeaveNothing) {
     fs::remove(a);
 }
 
+// ---- what the probe reports and proves (issue 9, bug 7) ----------------------
+
+#ifndef _WIN32
+const std::error_code emfile(EMFILE, std::system_category());
+
+// When no candidate is usable, the error is the last candidate's own (here
+// EMFILE, which every candidate meets), naming it: the working directory.
+// It used to be a generic ENOENT with an empty path.
+TEST(Gettempdir, NoUsableCandidateReportsTheLastOnesErrorAndNamesIt) {
+    fs::path cwd = make_dir("cwd");
+    int status = tempfile_test::run_in_child([&] {
+        use_environment(test_dir());
+        fs::current_path(cwd);
+        if (!tempfile_test::use_up_descriptors()) return 10;
+        std::error_code ec;
+        if (!tempfile::gettempdir(ec).empty() || ec != emfile) return 11;
+        auto names_cwd = [&](auto make) {
+            try {
+                make();
+            } catch (const fs::filesystem_error& e) {
+                return e.code() == emfile && e.path1() == cwd;
+            }
+            return false;
+        };
+        if (!names_cwd([] { tempfile::gettempdir(); })) return 12;
+        if (!names_cwd([] { tempfile::named_temporary_file f; })) return 13;
+        if (!names_cwd([] { tempfile::temporary_file f; })) return 14;
+        if (!names_cwd([] { tempfile::temporary_directory d; })) return 15;
+        if (!names_cwd([] { tempfile::mkstemp(); })) return 16;
+        if (!names_cwd([] { tempfile::mkdtemp(); })) return 17;
+        return 0;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(list_dir(test_dir()), std::vector<std::string>{"cwd"});
+    EXPECT_TRUE(list_dir(cwd).empty());
+    fs::remove(cwd);
+}
+
+// The probe writes nothing: with `ulimit -f 0` a write would kill the
+// process with SIGXFSZ (exit 153) and leave the probe file behind.
+TEST(Gettempdir, ProbeWritesNothingSoAFileSizeLimitOfZeroKillsNothing) {
+    fs::path dir = make_dir("d");
+    int status = tempfile_test::run_in_child([&] {
+        struct rlimit none {};
+        if (::setrlimit(RLIMIT_FSIZE, &none) != 0) return 10;  // SIGXFSZ keeps its default action
+        use_environment(dir);
+        fs::path made = tempfile::mkdtemp();
+        return made.parent_path() == dir ? 0 : 11;
+    });
+    EXPECT_EQ(status, 0);
+    std::vector<std::string> left = list_dir(dir);
+    ASSERT_EQ(left.size(), 1u);  // the directory mkdtemp made, and no probe
+    EXPECT_TRUE(fs::is_directory(dir / left[0]));
+    fs::remove_all(dir);
+}
+#endif
+
+#ifdef __linux__
+// A full file system is refused without a write: by its free blocks (size)
+// or by an inode that O_TMPFILE cannot get; an empty one is taken (the control).
+TEST(Gettempdir, AFullFileSystemIsSkippedAndAnEmptyOneTaken) {
+    fs::path mount = make_dir("mnt");
+    enum class fill { nothing, blocks, inodes };
+    struct full_case {
+        const char* options;
+        fill what;
+    };
+    for (const full_case& c : {full_case{"size=64k", fill::nothing}, full_case{"size=64k", fill::blocks},
+                               full_case{"size=1m,nr_inodes=4", fill::inodes}}) {
+        int status = tempfile_test::run_on_private_tmpfs(mount, c.options, [&] {
+            if (c.what == fill::blocks && !tempfile_test::fill_until_full(mount / "filler")) return 10;
+            if (c.what == fill::inodes) {
+                int made = 0;
+                while (made < 10 && ::mknod((mount / std::to_string(made)).c_str(), S_IFREG | 0600, 0) == 0)
+                    ++made;
+                if (errno != ENOSPC) return 11;
+            }
+            const std::size_t entries = list_dir(mount).size();
+            use_environment(mount);
+            const bool taken = tempfile::gettempdir() == mount;
+            if (taken != (c.what == fill::nothing)) return 12;
+            return list_dir(mount).size() == entries ? 0 : 13;  // no probe left
+        });
+        if (status == tempfile_test::no_private_mounts) GTEST_SKIP() << "no private mount namespace here";
+        EXPECT_EQ(status, 0) << c.options << ", filled: " << static_cast<int>(c.what);
+    }
+    EXPECT_TRUE(list_dir(mount).empty());
+    fs::remove(mount);
+}
+#endif
+
 // ---- set_tempdir -----------------------------------------------------------
 
 TEST(SetTempdir, OverrideWinsOverTheEnvironment) {
@@ -230,6 +324,13 @@ TEST(SetTempdir, ClearingTheOverrideAfterACachedAnswerLooksAgain) {
     tempfile::set_tempdir({});
     EXPECT_EQ(tempfile::gettempdir(), b);
     fs::remove(a), fs::remove(b);
+}
+
+TEST(SetTempdir, NulInTheDirectoryIsInvalidArgumentAndChangesNothing) {
+    fs::path before = tempfile::gettempdir();
+    EXPECT_THROW(tempfile::set_tempdir(tempfile_test::path_with_nul(test_dir() / "a")),
+                 std::invalid_argument);
+    EXPECT_EQ(tempfile::gettempdir(), before);
 }
 
 // ---- gettempprefix (CPython's TestGetTempPrefix) -----------------------------

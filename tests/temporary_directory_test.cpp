@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
 #endif
 
 namespace {
@@ -201,6 +202,27 @@ TEST(TemporaryDirectory, CleanupReportsWhatCouldNotBeRemovedAndCanBeRetried) {
     fs::remove(setup.home);
 }
 
+#ifndef _WIN32
+// Issue 9, bug 7: out of descriptors, cleanup() named the root's parent (the
+// directory it could not open); what could not be removed is the root.
+TEST(TemporaryDirectory, CleanupOutOfDescriptorsNamesTheRoot) {
+    temporary_directory d;
+    write_text(d / "inside", "so that the first rmdir fails");
+    int status = tempfile_test::run_in_child([&] {
+        if (!tempfile_test::use_up_descriptors()) return 10;
+        try {
+            d.cleanup();
+            return 11;
+        } catch (const fs::filesystem_error& e) {
+            if (e.code() != std::error_code(EMFILE, std::system_category())) return 12;
+            return e.path1() == d.path() && e.path2() == d.path() ? 0 : 13;
+        }
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_TRUE(fs::exists(d / "inside"));
+}
+#endif
+
 // No descriptor free: the walk cannot open the tree, a real cleanup error
 // that the same process can then lift.
 TEST(TemporaryDirectory, CleanupThatLeftSomethingKeepsOwnershipEvenWithErrorsIgnored) {
@@ -355,6 +377,16 @@ TEST(TemporaryDirectory, BadPrefixThrowsInvalidArgumentAndCreatesNothing) {
     directory_options o;
     o.prefix = "../x";
     EXPECT_THROW(temporary_directory{o}, std::invalid_argument);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
+TEST(TemporaryDirectory, NulInTheDirectoryThrowsInvalidArgumentAndCreatesNothing) {
+    tempfile::directory_options options;
+    options.dir = tempfile_test::path_with_nul(test_dir() / "a");
+    EXPECT_THROW(temporary_directory{options}, std::invalid_argument);
+    std::error_code ec;
+    EXPECT_TRUE(temporary_directory::create(options, ec).path().empty());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
     EXPECT_TRUE(list_dir(test_dir()).empty());
 }
 

@@ -206,6 +206,39 @@ TEST(TemporaryFile, PersistFailsWithEexistAndLeavesTheTargetUntouched) {
     fs::remove(target);
 }
 
+#ifndef _WIN32
+// Issue 9, bug 1: content that lost bytes is never given a name.
+TEST(TemporaryFile, PersistFailsAfterAFailedStreamWrite) {
+    fs::path target = test_dir() / "named";
+    int status = tempfile_test::run_with_file_size_limit(100, [&] {
+        temporary_file f;
+        f.stream() << std::string(300, 'n') << std::flush;
+        f.stream().clear();
+        std::error_code ec;
+        f.persist(target, ec);
+        if (ec != std::error_code(EFBIG, std::system_category())) return 10;
+        return f.is_open() && !fs::exists(target) ? 0 : 11;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+#endif
+
+TEST(TemporaryFile, NulInTheDirectoryOrThePersistTargetIsInvalidArgument) {
+    const fs::path nul_dir = tempfile_test::path_with_nul(test_dir() / "a");
+    EXPECT_THROW(temporary_file({"tmp", "", nul_dir}), std::invalid_argument);
+    std::error_code ec;
+    EXPECT_FALSE(temporary_file::create({"tmp", "", nul_dir}, ec).is_open());
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    temporary_file f;
+    const fs::path nul_target = tempfile_test::path_with_nul(test_dir() / "named");
+    EXPECT_THROW(f.persist(nul_target), std::invalid_argument);
+    f.persist(nul_target, ec);
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    f.close();  // on Windows the file has a hidden name until then
+    EXPECT_TRUE(list_dir(test_dir()).empty());
+}
+
 TEST(TemporaryFile, PersistOfAClosedFileIsAnError) {
     temporary_file f;
     f.close();

@@ -16,7 +16,9 @@ struct registry_entry;
 }
 
 /// A temporary file in target's directory (named ".<target name>.<8 random>.tmp",
-/// 0600, or with target's rwx permission bits if target exists: never its
+/// the target's name cut at a character boundary when the whole would pass
+/// the 255 bytes of NAME_MAX (Windows: 255 UTF-16 units), so that every valid
+/// target name works; 0600, or with target's rwx permission bits if target exists: never its
 /// setuid, setgid or sticky bits, and a target that is a symbolic link is
 /// replaced by a regular file with the link's target's bits). Write to it,
 /// then commit(): readers of target see either the old content or the new,
@@ -25,9 +27,14 @@ struct registry_entry;
 /// is deleted and target is untouched.
 class TEMPFILE_API atomic_file : public file {
 public:
-    /// Throws std::filesystem::filesystem_error with target's directory in path1.
+    /// Fails at once, before anything is written, if target is an existing
+    /// directory (or a link to one): EISDIR, naming target. Throws
+    /// std::filesystem::filesystem_error with target's directory in path1 when
+    /// the temporary cannot be made there, or std::invalid_argument if target
+    /// holds a NUL character (nothing is created).
     explicit atomic_file(const fs::path& target);
     /// Never throws: on failure sets ec and returns an empty owner (!is_open()).
+    /// Out of memory: errc::not_enough_memory, with nothing made and no handle leaked.
     static atomic_file create(const fs::path& target, std::error_code& ec);
     /// Takes over `other`'s temporary and target; `other` is left empty
     /// (!is_open()): its end deletes nothing and its commit() fails with EBADF.
@@ -42,9 +49,12 @@ public:
     /// Windows FlushFileBuffers), closes, renames over target (Windows
     /// MoveFileExW with MOVEFILE_REPLACE_EXISTING|MOVEFILE_WRITE_THROUGH),
     /// then syncs the directory so the rename itself is durable. Afterwards
-    /// this object owns nothing. If the sync, close or rename fails, the
-    /// temporary is deleted, target is as it was, and filesystem_error names
-    /// target. If only the final directory sync fails, target already holds
+    /// this object owns nothing. If any write to this file failed before
+    /// (through write() or stream(), even one only the stream's badbit showed
+    /// and that was cleared since: bytes were lost), commit() fails with the
+    /// first such error and publishes nothing. If that, the sync, close or
+    /// rename fails, the temporary is deleted, target is as it was, and
+    /// filesystem_error names target. If only the final directory sync fails, target already holds
     /// the new content (the temporary is gone) and the error says that the
     /// rename may not survive a power cut.
     /// A second commit(), or one on an empty owner, fails with EBADF.

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace tempfile {
 
@@ -83,13 +84,17 @@ public:
     /// until close(), release() or this object's end (a move keeps it valid).
     /// It shares the one position with the raw calls (see the class comment).
     /// A failed write sets badbit (or throws, as its exceptions() ask) and the
-    /// failed bytes are dropped. Throws std::logic_error when closed.
+    /// failed bytes are dropped; the file remembers the failure whatever
+    /// happens to the stream's state (see close()). Throws std::logic_error
+    /// when closed.
     std::iostream& stream();
     /// Flushes the stream and closes the handle. Idempotent: a second call
     /// does nothing. Owners that delete on close (named_temporary_file) do so here.
-    /// Throws std::system_error if buffered data could not be written or the
-    /// OS reported an error at close (NFS reports failed delayed writes there),
-    /// or std::filesystem::filesystem_error if an owner's deletion failed; the
+    /// Throws std::system_error with the first write on this file that ever
+    /// failed (a raw write() or the stream's, reported or not, even if the
+    /// stream's state was cleared since: bytes were lost), else with what the
+    /// OS reported at close (NFS reports failed delayed writes there); or
+    /// std::filesystem::filesystem_error if an owner's deletion failed. The
     /// handle is closed, and the owner's file deleted, all the same.
     void close();
     /// False once closed or released, for an empty or moved-from file.
@@ -112,12 +117,25 @@ protected:
     bool text_mode() const noexcept {
         return text_;
     }
+    /// The first write on this file that failed, through write() or the
+    /// stream (its flushes included); empty if none did. Kept until this
+    /// object is given another file; an owner refuses to publish the content
+    /// (atomic_file::commit, persist) once it is set.
+    const std::error_code& write_error() const noexcept {
+        return write_error_;
+    }
+    /// Records `ec` as a failed write, unless one is recorded already (an
+    /// owner that moves to a new handle on the same file keeps the old failure).
+    void note_write_error(const std::error_code& ec) noexcept {
+        if (!write_error_) write_error_ = ec;
+    }
 
 private:
     void close_handle() noexcept;
 
     native_handle_type handle_;
     bool text_ = false;
+    std::error_code write_error_;  // the first failed write; the stream's device points here
     std::unique_ptr<detail::stream_state> stream_;
 };
 

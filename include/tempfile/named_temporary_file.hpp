@@ -45,6 +45,7 @@ public:
     /// std::invalid_argument (a bad prefix or suffix); creates nothing then.
     explicit named_temporary_file(const named_file_options& options = {});
     /// Never throws: on failure sets ec and returns an empty owner.
+    /// Out of memory: errc::not_enough_memory, with nothing made and no handle leaked.
     static named_temporary_file create(const named_file_options& options, std::error_code& ec);
     /// Takes over `other`'s file, name and duty to delete; `other` is left
     /// empty (!is_open(), empty path()) and deletes nothing.
@@ -65,14 +66,18 @@ public:
     /// is reported, never a silent copy), then keeps it: path() becomes
     /// target (absolute). overwrite=false fails with EEXIST if target exists
     /// (renameat2 RENAME_NOREPLACE, else link+unlink; Windows MoveFileExW
-    /// without REPLACE_EXISTING). The file stays open.
-    /// Throws std::filesystem::filesystem_error with path() and target.
+    /// without REPLACE_EXISTING). The file stays open. After a failed write
+    /// (see file::close) it fails with that error and renames nothing: the
+    /// file stays this owner's to delete. Throws
+    /// std::filesystem::filesystem_error with path() and target, or
+    /// std::invalid_argument if target holds a NUL character.
     void persist(const fs::path& target, bool overwrite = true);
     /// As above; never throws: on failure sets ec, and the file keeps its
     /// name and is still deleted for you.
     void persist(const fs::path& target, bool overwrite, std::error_code& ec);
     /// Closes and deletes now, whatever keep says; a file already gone is
-    /// not an error. Afterwards this object owns nothing (path() stays).
+    /// not an error, nor is an earlier failed write (its content is gone).
+    /// Afterwards this object owns nothing (path() stays).
     /// Throws std::filesystem::filesystem_error naming path(). A file that
     /// could not be deleted (Windows: another process holds it open without
     /// FILE_SHARE_DELETE) stays owned unless it was kept: a later remove(),

@@ -25,7 +25,8 @@ namespace fs = std::filesystem;
 struct name_options {
     std::string prefix = "tmp";  ///< before the random part; no path separator, no NUL
     std::string suffix{};        ///< after the random part (an extension such as ".csv"); same rule
-    fs::path dir{};              ///< empty: gettempdir(). Relative: made absolute first.
+    fs::path dir{};              ///< empty: gettempdir(). Relative: made absolute first. A NUL in
+                                 ///< it is std::invalid_argument (errc::invalid_argument).
 };
 
 // ---- the temporary directory -------------------------------------------
@@ -36,16 +37,28 @@ struct name_options {
 /// $TEMP, $TMP, then the platform's list (POSIX /tmp, /var/tmp, /usr/tmp;
 /// macOS the per-user confstr(_CS_DARWIN_USER_TEMP_DIR) first; Windows
 /// GetTempPath2W, `%SYSTEMROOT%\Temp`, `C:\TEMP`, `C:\TMP`), then the working
-/// directory. Usable means a probe file could be created exclusively,
-/// written and removed there; the probe leaves nothing behind.
-/// Cached after the first success (thread-safe). Throws
-/// std::filesystem::filesystem_error (ENOENT) when no candidate is usable.
+/// directory. Usable means a file can be created there, proved without
+/// writing a byte: an unnamed file (Linux O_TMPFILE), else a zero-byte file
+/// created exclusively and removed at once; nothing is left behind, and a
+/// file size limit of 0 (SIGXFSZ) kills nothing. This rejects a missing
+/// directory, one the process may not create in, a read-only mount, a file
+/// system out of inodes or with no free block (statvfs), and a process out
+/// of descriptors. It cannot prove that data will fit (quotas, blocks only
+/// root may use, a disk that fills later): writes report that.
+/// Cached after the first success. Thread-safe, and fork()-safe: a child
+/// forked while another thread was in here can call it (and every other
+/// call) too, since fork() waits for the lock (pthread_atfork).
+/// Throws std::filesystem::filesystem_error when no candidate is usable,
+/// with the last candidate's own error (EACCES, EROFS, EMFILE...) and that
+/// candidate in path1.
 TEMPFILE_API fs::path gettempdir();
-/// As above; on failure sets ec (ENOENT) and returns an empty path.
+/// As above; on failure sets ec (the last candidate's error, or
+/// errc::not_enough_memory) and returns an empty path. Never throws.
 TEMPFILE_API fs::path gettempdir(std::error_code& ec);
 /// A process-wide override of gettempdir(), used as given (made absolute,
 /// not probed). An empty path clears the override and the cache, so the
-/// next gettempdir() looks at the environment again.
+/// next gettempdir() looks at the environment again. Throws
+/// std::invalid_argument (nothing changes) if dir holds a NUL character.
 TEMPFILE_API void set_tempdir(const fs::path& dir);
 /// The default prefix: "tmp".
 TEMPFILE_API std::string gettempprefix();
@@ -69,7 +82,8 @@ struct created_file {
 /// Throws std::filesystem::filesystem_error naming dir in path1, or
 /// std::invalid_argument for a bad prefix or suffix; nothing is left behind.
 TEMPFILE_API created_file mkstemp(const name_options& options = {}, bool text = false);
-/// As above; on failure sets ec and returns an empty handle and path.
+/// As above; on failure sets ec and returns an empty handle and path. Never
+/// throws: out of memory is errc::not_enough_memory, with nothing made.
 TEMPFILE_API created_file mkstemp(const name_options& options, bool text, std::error_code& ec);
 
 /// Creates dir/prefix<8 random>suffix as a directory, mode 0700 whatever the
@@ -77,7 +91,8 @@ TEMPFILE_API created_file mkstemp(const name_options& options, bool text, std::e
 /// Never deleted for you; returns the absolute path.
 TEMPFILE_API fs::path mkdtemp(const name_options& options = {});
 /// As above; never throws: on failure (a bad prefix or suffix included, as
-/// std::errc::invalid_argument) sets ec, creates nothing and returns an empty path.
+/// std::errc::invalid_argument; out of memory as std::errc::not_enough_memory)
+/// sets ec, creates nothing and returns an empty path.
 TEMPFILE_API fs::path mkdtemp(const name_options& options, std::error_code& ec);
 
 /// Returns a name that did not exist when checked, and creates nothing.

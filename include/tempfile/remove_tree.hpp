@@ -27,7 +27,9 @@ namespace fs = std::filesystem;
 ///   deeper than PATH_MAX is removed.
 /// - Tries a plain rmdir first, so an empty directory costs one call.
 /// Throws std::filesystem::filesystem_error naming the first entry that could
-/// not be removed (it still removes all it can).
+/// not be removed (it still removes all it can), or std::invalid_argument
+/// (removing nothing) for a path holding a NUL character or ending in "."
+/// or "..", or for "/".
 TEMPFILE_API std::uintmax_t remove_tree(const fs::path& p);
 /// As above; sets ec instead of throwing, and still returns the count removed.
 TEMPFILE_API std::uintmax_t remove_tree(const fs::path& p, std::error_code& ec) noexcept;

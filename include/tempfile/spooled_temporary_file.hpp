@@ -76,6 +76,7 @@ public:
     std::iostream& stream();
     /// Idempotent; output the stream still buffers is dropped (nobody can
     /// read it any more), the memory freed, the file closed (and so gone).
+    /// Reports no error: whatever failed concerned data that is now gone.
     void close();
     /// False once closed, and for an empty or moved-from owner.
     bool is_open() const noexcept;

@@ -35,6 +35,7 @@ public:
     /// path1) or std::invalid_argument (a bad prefix or suffix).
     explicit temporary_directory(const directory_options& options = {});
     /// Never throws: on failure sets ec and returns an empty owner (empty path()).
+    /// Out of memory: errc::not_enough_memory, with nothing made and no handle leaked.
     static temporary_directory create(const directory_options& options, std::error_code& ec);
     /// Takes over `other`'s directory and duty to remove it; `other` is left
     /// empty (empty path()) and removes nothing.

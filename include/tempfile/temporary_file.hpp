@@ -31,6 +31,7 @@ public:
     /// in the stream where the platform has one (Windows).
     explicit temporary_file(const name_options& options = {}, bool text = false);
     /// Never throws: on failure sets ec and returns an empty owner (!is_open()).
+    /// Out of memory: errc::not_enough_memory, with nothing made and no handle leaked.
     static temporary_file create(const name_options& options, std::error_code& ec);
     /// As above, with `text` as in the constructor.
     static temporary_file create(const name_options& options, bool text, std::error_code& ec);
@@ -44,8 +45,10 @@ public:
     /// it is kept (never deleted) under `target`. Fails with EEXIST if target
     /// exists, EXDEV across file systems, and std::errc::operation_not_supported
     /// where the file was made without O_TMPFILE (no OS can name it then),
-    /// EBADF when closed or empty.
-    /// Throws std::filesystem::filesystem_error with target in path1.
+    /// EBADF when closed or empty. Content that lost bytes is never named:
+    /// after a failed write (see file::close) persist fails with that error.
+    /// Throws std::filesystem::filesystem_error with target in path1, or
+    /// std::invalid_argument if target holds a NUL character.
     void persist(const fs::path& target);
     /// As above; never throws: on failure sets ec, and the file stays unnamed.
     void persist(const fs::path& target, std::error_code& ec);

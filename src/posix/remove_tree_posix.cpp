@@ -418,7 +418,8 @@ std::uintmax_t remove_full_tree(const fs::path& root, std::error_code& ec, fs::p
         const int err = errno;
         if (err == ENOENT || err == ENOTDIR) return 0;
         ec.assign(err, std::system_category());
-        if (failed_entry != nullptr) *failed_entry = parent;
+        // The root is what could not be removed (EMFILE opening its parent).
+        if (failed_entry != nullptr) *failed_entry = root;
         return 0;
     }
     const fs::path name = root.filename();

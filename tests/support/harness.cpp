@@ -22,9 +22,17 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#endif
+#ifdef __linux__
+#include <sched.h>
+#include <sys/mount.h>
 #endif
 
 #if TEMPFILE_TEST_COVERAGE
@@ -192,6 +200,13 @@ std::string read_text(const fs::path& path) {
     return s.str();
 }
 
+fs::path path_with_nul(const fs::path& before, const fs::path& after) {
+    fs::path::string_type joined = before.native();
+    joined.push_back(fs::path::value_type());
+    joined += after.native();
+    return fs::path(joined);
+}
+
 void flush_coverage() noexcept {
 #if TEMPFILE_TEST_COVERAGE
 #if defined(__linux__)
@@ -279,6 +294,55 @@ fs::path make_dir_for_nobody(const std::string& name) {
     if (chown(p.c_str(), 65534, 65534) != 0) throw std::system_error(errno, std::generic_category(), "chown");
     fs::permissions(p, fs::perms::owner_all);
     return p;
+}
+
+int run_with_file_size_limit(unsigned long max_file_size, const std::function<int()>& body) {
+    return run_in_child([&] {
+        std::signal(SIGXFSZ, SIG_IGN);
+        struct rlimit limit {};
+        limit.rlim_cur = limit.rlim_max = max_file_size;
+        if (setrlimit(RLIMIT_FSIZE, &limit) != 0) return 96;
+        return body();
+    });
+}
+
+bool use_up_descriptors() {
+    struct rlimit limit {};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
+    limit.rlim_cur = 64;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
+    while (::open("/dev/null", O_RDONLY) >= 0) {
+    }
+    return errno == EMFILE;
+}
+#endif
+
+#ifdef __linux__
+int run_on_private_tmpfs(const fs::path& mount_point, const std::string& options,
+                         const std::function<int()>& body) {
+    return run_in_child([&] {
+        // The new namespace starts as a copy of ours: made private first, so
+        // that not even an unmount propagates back.
+        if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+            mount("tmpfs", mount_point.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0)
+            return no_private_mounts;
+        return body();
+    });
+}
+
+bool fill_until_full(const fs::path& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return errno == ENOSPC;
+    static const char zeros[4096] = {};
+    for (;;) {
+        ssize_t put = ::write(fd, zeros, sizeof zeros);
+        if (put < 0 && errno == EINTR) continue;
+        if (put <= 0) {
+            bool full = put < 0 && errno == ENOSPC;
+            ::close(fd);
+            return full;
+        }
+    }
 }
 #endif
 

@@ -25,6 +25,9 @@ void write_text(const fs::path& path, const std::string& content);
 void touch(const fs::path& path);
 /// The whole content of `path`, throws on failure.
 std::string read_text(const fs::path& path);
+/// `before`, a NUL character, then `after`: a path that the OS would read
+/// only up to the NUL, and so act on another one.
+fs::path path_with_nul(const fs::path& before, const fs::path& after = "/elsewhere");
 
 /// In a coverage build (TEMPFILE_TEST_COVERAGE), writes this process's
 /// coverage data now: a process that dies of a signal or leaves through
@@ -47,6 +50,28 @@ int run_as_nobody(const std::function<int()>& body);
 /// A fresh directory inside test_dir() owned by 65534, mode 0700, for
 /// run_as_nobody bodies to work in.
 fs::path make_dir_for_nobody(const std::string& name);
+/// Runs `body` in a fork()ed child: the child first limits the size of the
+/// files it writes to `max_file_size` bytes (RLIMIT_FSIZE) with SIGXFSZ
+/// ignored, so that a write past it fails with EFBIG, as on a full disk.
+/// The parent's limits are untouched.
+int run_with_file_size_limit(unsigned long max_file_size, const std::function<int()>& body);
+/// For a child only: lowers RLIMIT_NOFILE to 64 and opens /dev/null until
+/// EMFILE, so that the next open fails with EMFILE. True if it got there.
+bool use_up_descriptors();
+#endif
+
+#ifdef __linux__
+/// The status run_on_private_tmpfs returns when this system cannot give a
+/// child its own mount namespace (no CAP_SYS_ADMIN): the caller skips.
+constexpr int no_private_mounts = 77;
+/// Runs `body` in a fork()ed child that has its own mount namespace, with a
+/// fresh tmpfs mounted on `mount_point` (an existing directory) with the
+/// mount(2) data `options` ("size=64k", "nr_inodes=4", "ro"...). Nobody else
+/// ever sees the mount; it goes with the child. Returns as run_in_child.
+int run_on_private_tmpfs(const fs::path& mount_point, const std::string& options,
+                         const std::function<int()>& body);
+/// Writes zeros to `path` until the file system says ENOSPC; true if it did.
+bool fill_until_full(const fs::path& path);
 #endif
 
 }  // namespace tempfile_test

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+// Out of memory (issue 9, bug 8): every error_code overload that makes
+// something either succeeds or reports errc::not_enough_memory, having made
+// nothing and leaked no descriptor; none throws std::bad_alloc. Each call is
+// run with its first allocation failing, then its second, and so on until a
+// run meets no failure (tests/support/counting_new.cpp).
+#include "counting_new.hpp"
+#include "harness.hpp"
+
+#include <tempfile/atomic_file.hpp>
+#include <tempfile/named_temporary_file.hpp>
+#include <tempfile/names.hpp>
+#include <tempfile/spooled_temporary_file.hpp>
+#include <tempfile/temporary_directory.hpp>
+#include <tempfile/temporary_file.hpp>
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#ifndef _WIN32
+#include <dirent.h>
+#include <cstdlib>
+#endif
+
+namespace {
+namespace fs = std::filesystem;
+using tempfile_test::fail_nth_allocation;
+using tempfile_test::list_dir;
+using tempfile_test::test_dir;
+
+std::set<int> open_descriptors() {
+    std::set<int> fds;
+#ifndef _WIN32
+    DIR* d = ::opendir("/proc/self/fd");
+    if (d == nullptr) return fds;
+    while (dirent* e = ::readdir(d))
+        if (e->d_name[0] != '.') fds.insert(std::atoi(e->d_name));
+    ::closedir(d);
+#endif
+    return fds;
+}
+
+// Calls make(ec) with its n-th allocation failing, n = 0, 1, ... until a
+// call meets no failure. A call that fails must say ENOMEM and leave the
+// private directory as it was and the descriptors as they were; one that
+// succeeds (it may handle a failure itself) is undone by undo(made).
+// must_allocate false: a call that allocates nothing is fine (then there is
+// nothing to fail, and allocation_count_test asserts the none).
+template <class Make, class Undo>
+void each_allocation_may_fail(const char* what, Make make, Undo undo, bool must_allocate = true) {
+    const std::vector<std::string> entries_before = list_dir(test_dir());
+    for (std::size_t n = 0; n < 2000; ++n) {
+        const std::set<int> fds_before = open_descriptors();
+        std::error_code ec;
+        std::optional<decltype(make(ec))> made;
+        bool reached;
+        {
+            fail_nth_allocation fail(n);
+            made.emplace(make(ec));
+            reached = fail.failed();
+        }
+        if (ec) {
+            EXPECT_EQ(ec, std::errc::not_enough_memory)
+                << what << ", allocation " << n << ": " << ec.message();
+            EXPECT_EQ(list_dir(test_dir()), entries_before) << what << ", allocation " << n;
+            EXPECT_EQ(open_descriptors(), fds_before) << what << ", allocation " << n;
+        } else {
+            undo(*made);
+        }
+        made.reset();
+        if (!reached) {
+            EXPECT_FALSE(ec) << what << " failed with no allocation failing: " << ec.message();
+            if (must_allocate) {
+                EXPECT_GT(n, 0u) << what << " allocates nothing: this test would prove nothing";
+            }
+            return;
+        }
+    }
+    ADD_FAILURE() << what << " made more than 2000 allocations";
+}
+
+// Every maker twice: in an explicit directory, and in the default one with
+// the cache cleared, so that gettempdir()'s probe runs inside the call too.
+class AllocationFailure : public ::testing::TestWithParam<bool> {
+protected:
+    void SetUp() override {
+        if (GetParam()) {
+            tempfile::set_tempdir({});  // $TMPDIR is the private directory: the probe looks there
+        } else {
+            dir_ = test_dir();
+        }
+    }
+    void TearDown() override { tempfile::set_tempdir({}); }
+    // Built before the calls: only the library's allocations may fail.
+    tempfile::name_options options() const {
+        tempfile::name_options o;
+        o.dir = dir_;
+        return o;
+    }
+    // Clears gettempdir()'s cache before each call when the default directory is used.
+    void forget() const {
+        if (GetParam()) tempfile::set_tempdir({});
+    }
+    fs::path dir_;
+};
+
+TEST_P(AllocationFailure, Mkstemp) {
+    const tempfile::name_options o = options();
+    each_allocation_may_fail(
+        "mkstemp",
+        [&](std::error_code& ec) {
+            forget();
+            return tempfile::mkstemp(o, false, ec);
+        },
+        [](tempfile::created_file& made) {
+            made.handle.close();
+            fs::remove(made.path);
+        });
+}
+
+TEST_P(AllocationFailure, Mkdtemp) {
+    const tempfile::name_options o = options();
+    each_allocation_may_fail(
+        "mkdtemp",
+        [&](std::error_code& ec) {
+            forget();
+            return tempfile::mkdtemp(o, ec);
+        },
+        [](fs::path& made) { fs::remove(made); });
+}
+
+TEST_P(AllocationFailure, Mktemp) {
+    const tempfile::name_options o = options();
+    each_allocation_may_fail(
+        "mktemp",
+        [&](std::error_code& ec) {
+            forget();
+            return tempfile::mktemp(o, ec);
+        },
+        [](fs::path&) {});
+}
+
+TEST_P(AllocationFailure, TemporaryFileCreate) {
+    const tempfile::name_options o = options();
+    each_allocation_may_fail(
+        "temporary_file::create",
+        [&](std::error_code& ec) {
+            forget();
+            return tempfile::temporary_file::create(o, ec);
+        },
+        [](tempfile::temporary_file&) {},
+        false);  // an unnamed file in a given directory costs no allocation at all
+}
+
+TEST_P(AllocationFailure, NamedTemporaryFileCreate) {
+    tempfile::named_file_options o;
+    o.dir = dir_;
+    each_allocation_may_fail(
+        "named_temporary_file::create",
+        [&](std::error_code& ec) {
+            forget();
+            return tempfile::named_temporary_file::create(o, ec);
+        },
+        [](tempfile::named_temporary_file&) {});
+}
+
+TEST_P(AllocationFailure, TemporaryDirectoryCreate) {
+    tempfile::directory_options o;
+    o.dir = dir_;
+    each_allocation_may_fail(
+        "temporary_directory::create",
+        [&](std::error_code& ec) {
+            forget();
+            return tempfile::temporary_directory::create(o, ec);
+        },
+        [](tempfile::temporary_directory&) {});
+}
+
+TEST_P(AllocationFailure, SpooledTemporaryFileCreate) {
+    const tempfile::name_options o = options();
+    each_allocation_may_fail(
+        "spooled_temporary_file::create",
+        [&](std::error_code& ec) {
+            forget();
+            return tempfile::spooled_temporary_file::create(0, o, ec);
+        },
+        [](tempfile::spooled_temporary_file&) {});
+}
+
+TEST_P(AllocationFailure, AtomicFileCreate) {
+    const fs::path target = test_dir() / "target";
+    each_allocation_may_fail(
+        "atomic_file::create",
+        [&](std::error_code& ec) {
+            forget();
+            return tempfile::atomic_file::create(target, ec);
+        },
+        [](tempfile::atomic_file&) {});
+}
+
+TEST_P(AllocationFailure, Gettempdir) {
+    each_allocation_may_fail(
+        "gettempdir",
+        [&](std::error_code& ec) {
+            forget();
+            return tempfile::gettempdir(ec);
+        },
+        [](fs::path&) {});
+}
+
+INSTANTIATE_TEST_SUITE_P(InADirectoryAndInTheDefaultOne, AllocationFailure, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                             return info.param ? std::string("DefaultDirectory")
+                                               : std::string("GivenDirectory");
+                         });
+
+// The counter that issue 8's speed work asserts with: it sees this thread's
+// allocations, and a failed one is counted too.
+TEST(CountingNew, CountsThisThreadsAllocationsAndFailsTheNthOnly) {
+    tempfile_test::allocation_counter counter;
+    auto* a = new int(1);
+    std::string s(100, 'x');
+    EXPECT_EQ(counter.count(), 2u);
+    {
+        fail_nth_allocation fail(1);
+        auto* b = new int(2);
+        EXPECT_THROW((void)new int(3), std::bad_alloc);
+        auto* c = new int(4);
+        EXPECT_TRUE(fail.failed());
+        delete b;
+        delete c;
+    }
+    EXPECT_EQ(counter.count(), 5u);
+    delete a;
+}
+
+}  // namespace
