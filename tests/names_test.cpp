@@ -229,7 +229,7 @@ TEST(CreateUnique, CandidateIsTheCleanAbsoluteDirThenTheNameForEveryFormOfDir) {
     const std::vector<std::pair<fs::path, fs::path>> cases = {
         {test_dir(), test_dir()},                                  // absolute, clean: used as it is
         {fs::path(test_dir().native() + sep), test_dir()},         // trailing separator
-        {fs::path(test_dir().native() + sep + sep + "sub"), sub},  // doubled separator
+        {fs::path(test_dir().native() + sep + sep) / "sub", sub},  // doubled separator
         {test_dir() / "." / "sub" / ".", sub},                     // "." steps
         {"sub", sub},                                              // relative
         {fs::path("sub") / "", sub},                               // relative, trailing separator
