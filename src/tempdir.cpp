@@ -189,6 +189,9 @@ fs::path gettempdir() {
     std::error_code ec;
     fs::path failed;
     fs::path dir = detail::gettempdir(ec, &failed);
+    // Out of memory is no candidate's fault: std::bad_alloc, as every
+    // throwing form reports it (detail::throw_error).
+    if (ec == detail::out_of_memory()) throw std::bad_alloc();
     if (ec)
         throw fs::filesystem_error(
             "gettempdir: no usable temporary directory in $TMPDIR, $TEMP, $TMP, the system's list "

@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <system_error>
+#include <typeinfo>
 #include <utility>
 
 #ifndef _WIN32
@@ -218,6 +219,41 @@ INSTANTIATE_TEST_SUITE_P(InADirectoryAndInTheDefaultOne, AllocationFailure, ::te
                              return info.param ? std::string("DefaultDirectory")
                                                : std::string("GivenDirectory");
                          });
+
+// The throwing gettempdir() reports out of memory as every throwing form
+// does, std::bad_alloc, and never as a filesystem_error blaming a candidate
+// directory (nor naming none).
+TEST(AllocationFailure, GettempdirThrowsBadAllocWhenMemoryRunsOut) {
+    std::size_t failures = 0;
+    for (std::size_t n = 0; n < 2000; ++n) {
+        tempfile::set_tempdir({});  // the probe runs inside the call
+        bool reached = false;
+        fs::path dir;
+        try {
+            fail_nth_allocation fail(n);
+            try {
+                dir = tempfile::gettempdir();
+            } catch (...) {
+                reached = fail.failed();
+                throw;
+            }
+            reached = fail.failed();
+        } catch (const std::bad_alloc&) {
+            ++failures;
+            continue;
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "allocation " << n << ": " << typeid(e).name() << ": " << e.what();
+            continue;
+        }
+        EXPECT_FALSE(dir.empty());
+        if (!reached) {
+            EXPECT_GT(failures, 0u) << "gettempdir() allocates nothing: this test would prove nothing";
+            tempfile::set_tempdir({});
+            return;
+        }
+    }
+    ADD_FAILURE() << "gettempdir() made more than 2000 allocations";
+}
 
 // The counter that issue 8's speed work asserts with: it sees this thread's
 // allocations, and a failed one is counted too.

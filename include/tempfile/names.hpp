@@ -50,7 +50,8 @@ struct name_options {
 /// call) too, since fork() waits for the lock (pthread_atfork).
 /// Throws std::filesystem::filesystem_error when no candidate is usable,
 /// with the last candidate's own error (EACCES, EROFS, EMFILE...) and that
-/// candidate in path1.
+/// candidate in path1; std::bad_alloc when memory runs out, as every
+/// throwing form (no candidate is to blame for that).
 TEMPFILE_API fs::path gettempdir();
 /// As above; on failure sets ec (the last candidate's error, or
 /// errc::not_enough_memory) and returns an empty path. Never throws.

@@ -91,7 +91,7 @@ bool grant_owner_access_at(int dir_fd, const char* name) noexcept {
     if (!needs_owner_access(st)) return false;
     const mode_t mode = (st.st_mode & 07777) | owner_rwx;
     char proc_path[40];
-    std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", pinned.get());
+    (void)std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", pinned.get());
     if (::chmod(proc_path, mode) == 0) return true;
     if (errno != ENOENT) return false;
     // No /proc: glibc's fchmodat uses fchmodat2 where the kernel has it and
