@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench/compare.sh [--smoke [DIR]] [bench/compare.py options...]
+# bench/compare.sh [--smoke [DIR]] [--build DIR] [bench/compare.py options...]
 #
 # Runs this library against its peers (a C floor of raw system calls, glibc's
 # mkstemp/mkdtemp, Python's tempfile, Rust's tempfile crate; rm -rf,
@@ -8,11 +8,15 @@
 # mktemp + trap for tempfile-run) on tmpfs and on the disk, and writes the
 # report docs/benchmarks.md with its plots in docs/benchmarks/.
 #
-# --smoke: tiny counts and one round, so that every part runs in well under a
-# minute once built (what CI runs, through scripts/test.sh); the report goes to
-# DIR/benchmarks.md (default build/compare-smoke), never to docs/. Nothing
-# about time is asserted, in either mode: the script fails only if a peer,
-# a build or the report fails.
+# --smoke: tiny counts, one round, no Rust peer and no libc++ build, so that
+# every other part (the drivers, strace, callgrind, the malloc counter, the
+# Google Benchmark binaries, the report and its plots) runs in seconds; the
+# report goes to DIR/benchmarks.md (default build/compare-smoke), never to
+# docs/. scripts/test.sh runs it with --build on a suite it has built.
+# --build DIR: use the bench/ and tools/ executables of an existing CMake build
+# (configured with -DTEMPFILE_BUILD_BENCH=ON and built) instead of building
+# this library in Release. Nothing about time is asserted, in either mode:
+# the script fails only if a peer, a build or the report fails.
 #
 # Installs what it needs with apt-get. The Rust peer is built offline from
 # Debian's librust-tempfile-dev (/usr/share/cargo/registry as a directory
@@ -23,24 +27,39 @@ cd "$root"
 
 smoke=0
 work=$root/build/compare
+prebuilt=
 if [ "${1:-}" = --smoke ]; then
   smoke=1
   shift
   work=$root/build/compare-smoke
   if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then work=$1; shift; fi
 fi
+if [ "${1:-}" = --build ]; then
+  prebuilt=$(cd "${2:?--build needs a directory}" && pwd)
+  shift 2
+fi
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
-scripts/ensure-packages.sh g++ gcc cmake make python3 strace valgrind gnuplot-nox libbenchmark-dev cargo \
-  librust-tempfile-dev
+if [ $smoke = 1 ]; then
+  scripts/ensure-packages.sh gcc python3 strace valgrind gnuplot-nox
+else
+  scripts/ensure-packages.sh g++ gcc cmake make python3 strace valgrind gnuplot-nox libbenchmark-dev cargo \
+    librust-tempfile-dev
+fi
 
 jobs=${JOBS:-$(nproc)}
-echo "== building (Release) in $work"
-cmake -S "$root" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DTEMPFILE_BUILD_BENCH=ON -DTEMPFILE_BUILD_TESTS=OFF \
-  -DTEMPFILE_BUILD_EXAMPLES=OFF -DTEMPFILE_BUILD_TOOLS=ON -DTEMPFILE_WERROR=ON >"$work/configure.log"
-cmake --build "$work/build" -j"$jobs" --target tempfile_peer remove_tree_bench tempfile-run owners_bench io_bench \
-  remove_tree_micro_bench >"$work/build.log" || { tail -n 40 "$work/build.log"; exit 1; }
+build=$work/build
+if [ -n "$prebuilt" ]; then
+  build=$prebuilt
+  echo "== using the executables of $build"
+else
+  echo "== building (Release) in $build"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTEMPFILE_BUILD_BENCH=ON -DTEMPFILE_BUILD_TESTS=OFF \
+    -DTEMPFILE_BUILD_EXAMPLES=OFF -DTEMPFILE_BUILD_TOOLS=ON -DTEMPFILE_WERROR=ON >"$work/configure.log"
+  cmake --build "$build" -j"$jobs" --target tempfile_peer remove_tree_bench tempfile-run owners_bench io_bench \
+    remove_tree_micro_bench >"$work/build.log" || { tail -n 40 "$work/build.log"; exit 1; }
+fi
 libcxx_peer=
 if [ $smoke = 0 ]; then
   # The same library with clang and libc++, whose fs::path is one string
@@ -57,9 +76,11 @@ fi
 gcc -O2 -std=c11 -Wall -Wextra -Werror -o "$work/floor" bench/peers/floor.c
 gcc -O2 -std=c11 -Wall -Wextra -Werror -shared -fPIC -o "$work/count_malloc.so" bench/peers/count_malloc.c
 
-echo "== building the Rust peer offline (Debian's cargo and crates)"
-mkdir -p "$work/cargo-home"
-cat >"$work/cargo-home/config.toml" <<'EOF'
+rust_peer=
+if [ $smoke = 0 ]; then
+  echo "== building the Rust peer offline (Debian's cargo and crates)"
+  mkdir -p "$work/cargo-home"
+  cat >"$work/cargo-home/config.toml" <<'EOF'
 [source.crates-io]
 replace-with = "debian"
 [source.debian]
@@ -67,11 +88,13 @@ directory = "/usr/share/cargo/registry"
 [net]
 offline = true
 EOF
-rm -rf "$work/rust" && cp -r bench/peers/rust "$work/rust"  # its Cargo.lock stays out of the tree
-(cd "$work/rust" && CARGO_HOME=$work/cargo-home RUSTC=/usr/bin/rustc /usr/bin/cargo build --release --offline \
-  --quiet --target-dir "$work/rust-target")
+  rm -rf "$work/rust" && cp -r bench/peers/rust "$work/rust"  # its Cargo.lock stays out of the tree
+  (cd "$work/rust" && CARGO_HOME=$work/cargo-home RUSTC=/usr/bin/rustc /usr/bin/cargo build --release --offline \
+    --quiet --target-dir "$work/rust-target")
+  rust_peer=$work/rust-target/release/tempfile_peer_rust
+fi
 
-bin=$work/build/bench
+bin=$build/bench
 cat >"$work/binaries.json" <<EOF
 {
  "floor": "$work/floor",
@@ -79,10 +102,10 @@ cat >"$work/binaries.json" <<EOF
  "tempfile_peer": "$bin/tempfile_peer",
  "tempfile_peer_libcxx": "$libcxx_peer",
  "python_peer": "$root/bench/peers/python_peer.py",
- "rust_peer": "$work/rust-target/release/tempfile_peer_rust",
+ "rust_peer": "$rust_peer",
  "remove_tree_bench": "$bin/remove_tree_bench",
- "tempfile_run": "$work/build/tools/tempfile-run",
- "cxx": "$(grep -E '^CMAKE_CXX_COMPILER:' "$work/build/CMakeCache.txt" | cut -d= -f2)",
+ "tempfile_run": "$build/tools/tempfile-run",
+ "cxx": "$(grep -E '^CMAKE_CXX_COMPILER:' "$build/CMakeCache.txt" | cut -d= -f2)",
  "rustc": "/usr/bin/rustc",
  "our_version": "$(git describe --always --dirty 2>/dev/null || echo unknown) ($(grep -Eo 'VERSION [0-9.]+' CMakeLists.txt | head -n 1))"
 }
