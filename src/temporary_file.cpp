@@ -38,8 +38,12 @@ void lock_refusals_before_fork() {
 void unlock_refusals_after_fork() {
     refusals_lock.unlock();
 }
+// The set is made here, at start-up, rather than at the first refusal: its
+// one-time guard costs a system call with libc++abi (gettid), which the
+// first refused directory would otherwise pay on top of its own calls.
 [[maybe_unused]] const bool fork_handlers =
-    os::at_fork(lock_refusals_before_fork, unlock_refusals_after_fork, unlock_refusals_after_fork);
+    (static_cast<void>(refusing_directories()),
+     os::at_fork(lock_refusals_before_fork, unlock_refusals_after_fork, unlock_refusals_after_fork));
 
 bool refuses_unnamed_files(const fs::path& dir) {
     if (!any_refusal.load(std::memory_order_acquire)) return false;
