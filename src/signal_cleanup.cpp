@@ -82,12 +82,14 @@ registry_entry* claim_in_new_chunk() noexcept {
     return entry;
 }
 
-// Makes the slot of `entry` free again, and lowers the hint to it.
+// Makes the slot of `entry` free again, and lowers the hint to it. The
+// entry is read before the store: from there on another thread may take the
+// slot and write its entry.
 void release_slot(registry_entry* entry) noexcept {
+    const std::size_t index = entry->index;
     entry->slot->store(nullptr);
     std::size_t hint = lowest_free.load(std::memory_order_relaxed);
-    while (entry->index < hint &&
-           !lowest_free.compare_exchange_weak(hint, entry->index, std::memory_order_relaxed)) {
+    while (index < hint && !lowest_free.compare_exchange_weak(hint, index, std::memory_order_relaxed)) {
     }
 }
 }  // namespace
