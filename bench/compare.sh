@@ -112,6 +112,7 @@ cat >"$work/binaries.json" <<EOF
 EOF
 
 disk=$work/disk
+rm -rf "$disk"  # what a stopped run left (remove_tree_bench uses fixed names)
 mkdir -p "$disk"
 if [ "$(stat -f -c %T "$disk")" = tmpfs ]; then echo "warning: $disk is on tmpfs, not a disk" >&2; fi
 microbench=$bin/owners_bench,$bin/io_bench,$bin/remove_tree_micro_bench
