@@ -8,10 +8,15 @@
 //
 //   remove_tree_bench [--runs N] [--dirs N] [--files N] [--depth N]
 //                     [--nofile N] [--in DIR] [--only wide|chain]
+//                     [--clock wall|cpu] [--csv FILE]
 //
 // `rm -rf` and Python are separate processes: rm's time includes its start
 // (measured on a missing path and printed, so it can be discounted);
 // Python's is measured inside the interpreter around rmtree alone.
+// --clock cpu measures CPU time (user + system) instead of elapsed time:
+// the process's own for the in-process removers, rm's from wait4, Python's
+// process_time. --csv appends "tree,files,remover,median_seconds,failures"
+// lines to FILE (bench/compare.sh reads them).
 #include <tempfile/remove_tree.hpp>
 
 #include <algorithm>
@@ -19,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -47,7 +53,19 @@ struct options {
     rlim_t nofile = 0;  // 0: leave the limit alone
     fs::path in;
     std::string only;
+    bool cpu_clock = false;
+    std::string csv;
 };
+
+bool cpu_clock = false;  // options::cpu_clock, for the removers
+
+// Seconds on the chosen clock: CPU time of this process, or elapsed time.
+double now_seconds() {
+    if (!cpu_clock) return std::chrono::duration<double>(clock_type::now().time_since_epoch()).count();
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 [[noreturn]] void die(const std::string& what) {
     std::fprintf(stderr, "remove_tree_bench: %s: %s\n", what.c_str(), std::strerror(errno));
@@ -100,7 +118,9 @@ void sync_file_system(const fs::path& dir) {
     ::close(fd);
 }
 
-int spawn_and_wait(const std::vector<std::string>& args, std::string* out) {
+// Runs args, collects its standard output in *out (if given); *cpu_seconds
+// (if given) gets the child's CPU time, user + system, from wait4.
+int spawn_and_wait(const std::vector<std::string>& args, std::string* out, double* cpu_seconds = nullptr) {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -122,7 +142,14 @@ int spawn_and_wait(const std::vector<std::string>& args, std::string* out) {
         if (out) out->append(buf, static_cast<std::size_t>(n));
     ::close(pipe_fds[0]);
     int status = 0;
-    ::waitpid(pid, &status, 0);
+    struct rusage usage {};
+    ::wait4(pid, &status, 0, &usage);
+    if (cpu_seconds) {
+        const auto seconds = [](const timeval& tv) {
+            return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6;
+        };
+        *cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -130,12 +157,12 @@ int spawn_and_wait(const std::vector<std::string>& args, std::string* out) {
 // reported failure.
 using remover = std::function<double(const fs::path&)>;
 
-double seconds_since(clock_type::time_point start) {
-    return std::chrono::duration<double>(clock_type::now() - start).count();
+double seconds_since(double start) {
+    return now_seconds() - start;
 }
 
 double run_ours(const fs::path& root) {
-    const auto start = clock_type::now();
+    const double start = now_seconds();
     std::error_code ec;
     tempfile::remove_tree(root, ec);
     const double s = seconds_since(start);
@@ -143,7 +170,7 @@ double run_ours(const fs::path& root) {
 }
 
 double run_std(const fs::path& root) {
-    const auto start = clock_type::now();
+    const double start = now_seconds();
     std::error_code ec;
     fs::remove_all(root, ec);
     const double s = seconds_since(start);
@@ -151,20 +178,22 @@ double run_std(const fs::path& root) {
 }
 
 double run_rm(const fs::path& root) {
-    const auto start = clock_type::now();
-    const int status = spawn_and_wait({"rm", "-rf", "--", root.string()}, nullptr);
-    const double s = seconds_since(start);
+    const double start = now_seconds();
+    double cpu = 0;
+    const int status = spawn_and_wait({"rm", "-rf", "--", root.string()}, nullptr, &cpu);
+    const double s = cpu_clock ? cpu : seconds_since(start);
     return status == 0 ? s : -1;
 }
 
 double run_python(const fs::path& root) {
     std::string out;
-    const int status = spawn_and_wait(
-        {"python3", "-c",
-         "import shutil, sys, time\n"
-         "t = time.perf_counter(); shutil.rmtree(sys.argv[1]); print(time.perf_counter() - t)\n",
-         root.string()},
-        &out);
+    const int status =
+        spawn_and_wait({"python3", "-c",
+                        "import shutil, sys, time\n"
+                        "clock = time.process_time if sys.argv[2] == 'cpu' else time.perf_counter\n"
+                        "t = clock(); shutil.rmtree(sys.argv[1]); print(clock() - t)\n",
+                        root.string(), cpu_clock ? "cpu" : "wall"},
+                       &out);
     return status == 0 ? std::atof(out.c_str()) : -1;
 }
 
@@ -220,6 +249,17 @@ void bench_tree(const std::string& kind, const std::function<void(const fs::path
         if (r.failures) std::printf("  (failed %d of %d runs)", r.failures, o.runs);
         std::printf("\n");
     }
+    if (!o.csv.empty()) {
+        std::FILE* out = std::fopen(o.csv.c_str(), "a");
+        if (!out) die("open " + o.csv);
+        const long files = kind == "wide" ? static_cast<long>(o.dirs) * o.files : o.depth;
+        for (const auto& [name, remove] : removers) {
+            const result& r = results[name];
+            std::fprintf(out, "%s,%ld,%s,%.6f,%d\n", kind.c_str(), files, name.c_str(),
+                         r.times.empty() ? -1.0 : median(r.times), r.failures);
+        }
+        std::fclose(out);
+    }
 }
 
 options parse(int argc, char** argv) {
@@ -243,10 +283,14 @@ options parse(int argc, char** argv) {
             o.in = value;
         else if (flag == "--only")
             o.only = value;
+        else if (flag == "--clock" && (std::strcmp(value, "cpu") == 0 || std::strcmp(value, "wall") == 0))
+            o.cpu_clock = std::strcmp(value, "cpu") == 0;
+        else if (flag == "--csv")
+            o.csv = value;
         else {
             std::fprintf(stderr,
                          "usage: remove_tree_bench [--runs N] [--dirs N] [--files N] [--depth N] "
-                         "[--nofile N] [--in DIR] [--only wide|chain]\n");
+                         "[--nofile N] [--in DIR] [--only wide|chain] [--clock wall|cpu] [--csv FILE]\n");
             std::exit(2);
         }
     }
@@ -257,6 +301,7 @@ options parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     const options o = parse(argc, argv);
+    cpu_clock = o.cpu_clock;
     if (o.nofile != 0) {
         struct rlimit lim;
         ::getrlimit(RLIMIT_NOFILE, &lim);
@@ -269,11 +314,13 @@ int main(int argc, char** argv) {
 
     std::vector<double> spawn;
     for (int i = 0; i < 5; ++i) {
-        const auto start = clock_type::now();
-        spawn_and_wait({"rm", "-rf", "--", (o.in / "remove-tree-bench-missing").string()}, nullptr);
-        spawn.push_back(seconds_since(start));
+        const double start = now_seconds();
+        double cpu = 0;
+        spawn_and_wait({"rm", "-rf", "--", (o.in / "remove-tree-bench-missing").string()}, nullptr, &cpu);
+        spawn.push_back(cpu_clock ? cpu : seconds_since(start));
     }
-    std::printf("rm -rf on a missing path (process start alone): %.4f s median\n", median(spawn));
+    std::printf("rm -rf on a missing path (process start alone): %.4f s median (%s)\n", median(spawn),
+                cpu_clock ? "CPU time" : "elapsed");
 
     if (o.only.empty() || o.only == "wide") {
         bench_tree(

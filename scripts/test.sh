@@ -12,7 +12,8 @@
 #            README.md and docs/ compiled and run (scripts/check-snippets.sh),
 #            every relative link and #anchor there (scripts/check-links.py), the fuzzers
 #            (libFuzzer, a fixed time each), clang-format, the SPDX lines,
-#            clang-tidy, cppcheck;
+#            clang-tidy, cppcheck, and a smoke run of the benchmarks
+#            (bench/compare.sh --smoke: tiny counts, nothing timed asserted);
 #   windows  the Windows suite under Wine (scripts/extra-suites.sh).
 # Installs what it needs with apt-get (scripts/ensure-packages.sh).
 # Environment: JOBS (default nproc); TEST_BUILD_ROOT (default build/test);
@@ -24,7 +25,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 started=$SECONDS
 scripts/ensure-packages.sh g++ cmake make pkg-config googletest libgtest-dev libgmock-dev python3 strace \
-  clang libc++-dev libc++abi-dev libclang-rt-14-dev clang-format clang-tidy cppcheck gcovr || exit 1
+  clang libc++-dev libc++abi-dev libclang-rt-14-dev clang-format clang-tidy cppcheck gcovr libbenchmark-dev valgrind \
+  gnuplot-nox || exit 1
 echo "== packages ready ($((SECONDS - started)) s)"
 
 jobs=${JOBS:-$(nproc)}
@@ -108,8 +110,9 @@ run_check() {
 churn='^ThreadChurn\.'
 ctest_exclude=$churn run_suite gcc-static-cxx17-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_STANDARD=17 \
   -DCMAKE_CXX_FLAGS="$san_flags" -DCMAKE_EXE_LINKER_FLAGS="$san_flags"
+# (It also builds bench/, which the bench-smoke check runs.)
 ctest_exclude=$churn run_suite gcc-portable-shared-cxx20 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_STANDARD=20 \
-  -DTEMPFILE_PORTABLE_POSIX=ON -DBUILD_SHARED_LIBS=ON -DTEMPFILE_FORCE_ARC4RANDOM=ON
+  -DTEMPFILE_PORTABLE_POSIX=ON -DBUILD_SHARED_LIBS=ON -DTEMPFILE_FORCE_ARC4RANDOM=ON -DTEMPFILE_BUILD_BENCH=ON
 ctest_exclude=$churn run_suite clang-libcxx-cxx20-asan -DCMAKE_BUILD_TYPE=Debug "${clang_cxx[@]}" -DCMAKE_CXX_STANDARD=20 \
   -DCMAKE_CXX_FLAGS="-stdlib=libc++ $san_flags" -DCMAKE_EXE_LINKER_FLAGS="-stdlib=libc++ $san_flags" \
   -DCMAKE_SHARED_LINKER_FLAGS=-stdlib=libc++ -DTEMPFILE_GTEST_FROM_SOURCE=ON
@@ -136,6 +139,9 @@ run_check deb scripts/check-deb.sh "$out/deb"
 run_check docs scripts/check-docs.sh "$out/docs"
 show_log=1 run_check snippets scripts/check-snippets.sh "$out/snippets"
 run_check links python3 scripts/check-links.py
+# The benchmarks, so that they never rot: tiny counts on the portable suite's
+# build, no time asserted (seconds; the full comparison is bench/compare.sh).
+run_check bench-smoke bench/compare.sh --smoke "$out/bench-smoke" --build "$out/gcc-portable-shared-cxx20"
 FUZZ_SECONDS=${FUZZ_SECONDS:-15} show_log=1 run_check fuzz scripts/fuzz.sh "$out/fuzz"
 run_check lint-format scripts/lint.sh format
 run_check lint-spdx scripts/lint.sh spdx

@@ -17,6 +17,9 @@ namespace fs = std::filesystem;
 /// How many names are tried before giving up with EEXIST (Python: TMP_MAX).
 inline constexpr int max_attempts = 10000;
 
+/// Characters in the random part of a name.
+inline constexpr std::size_t name_length = 8;
+
 /// 8 characters of [a-z0-9_] from the OS's CSPRNG, uniformly drawn
 /// (rejection sampling). Bytes are fetched in blocks, per thread, and the
 /// block is thrown away in a fork()ed child so that names never repeat the
@@ -36,6 +39,35 @@ void check_path(const fs::path& path, std::error_code& ec) noexcept;
 /// links), or gettempdir() when empty. Sets ec on failure (invalid_argument
 /// for a NUL in `dir`, see check_path).
 fs::path resolve_directory(const fs::path& dir, std::error_code& ec);
+
+/// The default directory (set_tempdir's, else the first usable one) as
+/// gettempdir() answers it, without a copy: after the first success no
+/// system call, no lock and no allocation. The path stays valid for the
+/// life of the process, also after a set_tempdir() (see tempdir.cpp).
+/// Sets ec and returns nullptr when gettempdir() would fail; leaves ec
+/// alone on success (the hot path's callers have it clear already).
+const fs::path* default_directory(std::error_code& ec) noexcept;
+
+/// resolve_directory() without a copy where none is needed: the default
+/// directory and a `dir` that is already absolute and clean are used where
+/// they are; only another `dir` is resolved into a path of its own.
+class directory_view {
+public:
+    directory_view() = default;
+    directory_view(const directory_view&) = delete;
+    directory_view& operator=(const directory_view&) = delete;
+    /// On failure sets ec, and path() is then not to be used; on success
+    /// leaves ec alone.
+    void resolve(const fs::path& dir, std::error_code& ec);
+    /// The directory: absolute, no "." step (the default directory may end
+    /// with a separator, as Windows' GetTempPath2W gives it). Valid while
+    /// this view and the `dir` given to resolve() live.
+    const fs::path& path() const noexcept { return *path_; }
+
+private:
+    const fs::path* path_ = &owned_;
+    fs::path owned_;
+};
 
 /// The directory an error names in path1: `dir` resolved as creation would
 /// (gettempdir() when empty), or `dir` itself if even that fails; when

@@ -4,6 +4,8 @@
 #include "names_internal.hpp"
 #include "os.hpp"
 
+#include <atomic>
+#include <forward_list>
 #include <mutex>
 #include <new>
 
@@ -11,11 +13,31 @@ namespace tempfile {
 namespace {
 namespace os = detail::os;
 
-// One lock for both: the probe runs under it, so that concurrent first
-// calls probe once and all see the same answer (Python holds a lock too).
+// What gettempdir() answers now: set_tempdir()'s directory, else the first
+// usable candidate once probed; null before the first probe and after
+// set_tempdir({}). Readers (every owner made in the default directory)
+// only load it: no lock, no system call, no copy. That is safe because a
+// published path is immutable and never freed (see `published`).
+std::atomic<const fs::path*> current{nullptr};
+
+// Writers (the probe, set_tempdir) take this lock, so that concurrent
+// first calls probe once and all see the same answer (Python holds a lock too).
 std::mutex lock;
-fs::path override_dir;  // set_tempdir(), absolute
-fs::path cached_dir;    // the first usable candidate
+
+// Every directory ever published, kept for the life of the process: a
+// reader may still hold one that set_tempdir() has replaced. Equal paths
+// share one entry, so this holds as many paths as the distinct directories
+// a process sets or finds, however often it calls set_tempdir().
+std::forward_list<fs::path> published;  // guarded by lock
+
+// The entry of `published` equal to dir, added if there is none. Call with
+// the lock held.
+const fs::path* publish(fs::path dir) {
+    for (const fs::path& p : published)
+        if (p.native() == dir.native()) return &p;
+    published.push_front(std::move(dir));
+    return &published.front();
+}
 
 // fork() while another thread holds `lock` would copy it held into the
 // child, which could then never call gettempdir() (nor make anything in the
@@ -110,16 +132,47 @@ fs::path first_usable(std::error_code& ec, fs::path& last) {
 
 namespace detail {
 
-fs::path gettempdir(std::error_code& ec, fs::path* failed) noexcept {
-    ec.clear();
+namespace {
+
+// The slow way, once per process (or per set_tempdir({})): probe under the
+// lock, unless another thread published an answer meanwhile. On failure
+// returns null, ec says why the last candidate failed and *failed (if
+// given) names it; ENOMEM when memory runs out.
+const fs::path* probe_and_publish(std::error_code& ec, fs::path* failed) noexcept {
     try {
         std::lock_guard<std::mutex> guard(lock);
-        if (!override_dir.empty()) return override_dir;
-        if (!cached_dir.empty()) return cached_dir;
+        if (const fs::path* dir = current.load(std::memory_order_relaxed)) return dir;
         fs::path last;
-        cached_dir = first_usable(ec, last);
-        if (ec && failed != nullptr) *failed = std::move(last);
-        return cached_dir;
+        fs::path found = first_usable(ec, last);
+        if (found.empty()) {
+            if (!ec) ec = std::make_error_code(std::errc::no_such_file_or_directory);
+            if (failed != nullptr) *failed = std::move(last);
+            return nullptr;
+        }
+        ec.clear();
+        const fs::path* dir = publish(std::move(found));
+        current.store(dir, std::memory_order_release);
+        return dir;
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return nullptr;
+    }
+}
+
+}  // namespace
+
+const fs::path* default_directory(std::error_code& ec) noexcept {
+    if (const fs::path* dir = current.load(std::memory_order_acquire)) return dir;
+    return probe_and_publish(ec, nullptr);
+}
+
+fs::path gettempdir(std::error_code& ec, fs::path* failed) noexcept {
+    ec.clear();
+    const fs::path* dir = current.load(std::memory_order_acquire);
+    if (dir == nullptr) dir = probe_and_publish(ec, failed);
+    if (dir == nullptr) return {};
+    try {
+        return *dir;  // the caller's own copy
     } catch (const std::bad_alloc&) {
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};
@@ -155,8 +208,8 @@ void set_tempdir(const fs::path& dir) {
         if (ec) detail::throw_error("set_tempdir", dir, ec);
     }
     std::lock_guard<std::mutex> guard(lock);
-    override_dir = std::move(absolute);
-    if (override_dir.empty()) cached_dir.clear();
+    // Empty: the override and the probed directory both go; the next call probes again.
+    current.store(absolute.empty() ? nullptr : publish(std::move(absolute)), std::memory_order_release);
 }
 
 std::string gettempprefix() {

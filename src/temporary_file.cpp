@@ -7,6 +7,7 @@
 #include "names_internal.hpp"
 #include "os.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <new>
 #include <set>
@@ -22,10 +23,13 @@ namespace os = detail::os;
 // The lock is constant-initialized, and the set is made on first use under
 // it, so that no other static's order matters. fork() takes the lock first
 // (as gettempdir's, see tempdir.cpp): a child never inherits it held.
+// Most processes never meet such a directory: until one is added, a check
+// is one atomic load, no lock (`any_refusal`).
 std::mutex refusals_lock;
+std::atomic<bool> any_refusal{false};
 
-std::set<fs::path>& refusing_directories() {  // call with refusals_lock held
-    static std::set<fs::path> dirs;
+std::set<fs::path::string_type>& refusing_directories() {  // call with refusals_lock held
+    static std::set<fs::path::string_type> dirs;           // resolved directories, compared as text
     return dirs;
 }
 
@@ -35,17 +39,23 @@ void lock_refusals_before_fork() {
 void unlock_refusals_after_fork() {
     refusals_lock.unlock();
 }
+// The set is made here, at start-up, rather than at the first refusal: its
+// one-time guard costs a system call with libc++abi (gettid), which the
+// first refused directory would otherwise pay on top of its own calls.
 [[maybe_unused]] const bool fork_handlers =
-    os::at_fork(lock_refusals_before_fork, unlock_refusals_after_fork, unlock_refusals_after_fork);
+    (static_cast<void>(refusing_directories()),
+     os::at_fork(lock_refusals_before_fork, unlock_refusals_after_fork, unlock_refusals_after_fork));
 
 bool refuses_unnamed_files(const fs::path& dir) {
+    if (!any_refusal.load(std::memory_order_acquire)) return false;
     std::lock_guard<std::mutex> lock(refusals_lock);
-    return refusing_directories().count(dir) != 0;
+    return refusing_directories().count(dir.native()) != 0;
 }
 
 void remember_refusal(const fs::path& dir) {
     std::lock_guard<std::mutex> lock(refusals_lock);
-    refusing_directories().insert(dir);
+    refusing_directories().insert(dir.native());
+    any_refusal.store(true, std::memory_order_release);
 }
 
 struct made_file {
@@ -74,13 +84,15 @@ made_file make_named_then_unlinked(const name_options& options, const fs::path& 
     return made;
 }
 
-made_file make(const name_options& options, fs::path& dir, std::error_code& ec) {
+// `where` ends up naming the directory used (for an error message).
+made_file make(const name_options& options, detail::directory_view& where, std::error_code& ec) {
     detail::check_affixes(options.prefix, options.suffix, ec);  // also when O_TMPFILE needs no name
     if (ec) return {};
     const unsigned mode = detail::creation_mode(options.mode, 0600, ec);
     if (ec) return {};
-    dir = detail::resolve_directory(options.dir, ec);
+    where.resolve(options.dir, ec);  // no copy for the default directory or a clean absolute dir
     if (ec) return {};
+    const fs::path& dir = where.path();
     if (!refuses_unnamed_files(dir)) {
         made_file made{os::create_unnamed(dir, ec, mode), true};
         if (!ec) return made;
@@ -101,11 +113,9 @@ made_file make(const name_options& options, fs::path& dir, std::error_code& ec) 
 
 temporary_file::temporary_file(const name_options& options, bool text) {
     std::error_code ec;
-    fs::path dir;
-    made_file made = make(options, dir, ec);
-    if (ec)
-        detail::throw_error("temporary_file", dir.empty() ? detail::directory_for_error(options.dir) : dir,
-                            ec);
+    detail::directory_view where;
+    made_file made = make(options, where, ec);
+    if (ec) detail::throw_error("temporary_file", detail::directory_for_error(options.dir), ec);
     file::operator=(file(made.handle, text));
     linkable_ = made.linkable;
 }
@@ -118,8 +128,8 @@ temporary_file temporary_file::create(const name_options& options, bool text, st
     ec.clear();
     temporary_file result{empty_owner{}};
     try {
-        fs::path dir;
-        made_file made = make(options, dir, ec);
+        detail::directory_view where;
+        made_file made = make(options, where, ec);
         if (ec) return result;
         result.file::operator=(file(made.handle, text));
         result.linkable_ = made.linkable;

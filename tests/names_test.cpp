@@ -30,6 +30,13 @@ using tempfile_test::test_dir;
 
 const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789_";
 
+// An error_code that must stay clear, for calls whose success the test checks otherwise.
+struct ec_sink {
+    std::error_code ec;
+    operator std::error_code&() { return ec; }
+    ~ec_sink() { EXPECT_FALSE(ec) << ec.message(); }
+};
+
 // The OS's own "name taken": system_category holds GetLastError codes on
 // Windows, where EEXIST (17) would be ERROR_NOT_SAME_DEVICE.
 #ifdef _WIN32
@@ -210,6 +217,52 @@ TEST(ResolveDirectory, DropsDotStepsButKeepsDotDot) {
 }
 
 // ---- create_unique ---------------------------------------------------------
+
+// Every form a caller's dir takes gives the same kind of candidate: the
+// directory made absolute with its "." and empty steps dropped, one
+// separator, then prefix + 8 + suffix; and no two candidates alike.
+TEST(CreateUnique, CandidateIsTheCleanAbsoluteDirThenTheNameForEveryFormOfDir) {
+    fs::create_directory(test_dir() / "sub");
+    fs::current_path(test_dir());  // the harness restores the working directory
+    const fs::path sub = test_dir() / "sub";
+    const fs::path::string_type sep(1, fs::path::preferred_separator);
+    const std::vector<std::pair<fs::path, fs::path>> cases = {
+        {test_dir(), test_dir()},                                  // absolute, clean: used as it is
+        {fs::path(test_dir().native() + sep), test_dir()},         // trailing separator
+        {fs::path(test_dir().native() + sep + sep) / "sub", sub},  // doubled separator
+        {test_dir() / "." / "sub" / ".", sub},                     // "." steps
+        {"sub", sub},                                              // relative
+        {fs::path("sub") / "", sub},                               // relative, trailing separator
+        {fs::path(".") / "sub", sub},                              // relative with "."
+        {".", test_dir()},                                         // the working directory
+    };
+    std::set<fs::path> seen;
+    for (const auto& [dir, expected] : cases) {
+        for (int i = 0; i < 20; ++i) {
+            fs::path made = detail::create_unique(
+                "pre", ".suf", dir, [](const fs::path&, std::error_code&) {}, ec_sink());
+            ASSERT_FALSE(made.empty()) << dir;
+            EXPECT_TRUE(made.is_absolute()) << made;
+            EXPECT_EQ(made.parent_path().native(), expected.native()) << "dir " << dir;
+            const std::string name = made.filename().string();
+            ASSERT_EQ(name.size(), 3u + 8u + 4u) << made;
+            EXPECT_EQ(name.substr(0, 3), "pre");
+            EXPECT_TRUE(is_valid_name(name.substr(3, 8))) << name;
+            EXPECT_EQ(name.substr(11), ".suf");
+            EXPECT_TRUE(seen.insert(made).second) << "a name came twice: " << made;
+        }
+    }
+    fs::remove(sub);
+}
+
+// A root directory gets no second separator.
+TEST(CreateUnique, InTheRootTheNameFollowsTheRootDirectly) {
+    fs::path root = test_dir().root_path();
+    fs::path made = detail::create_unique(
+        "pre", "", root, [](const fs::path&, std::error_code&) {}, ec_sink());
+    EXPECT_EQ(made.parent_path(), root);
+    EXPECT_EQ(made.native().size(), root.native().size() + 3u + 8u) << made;
+}
 
 TEST(CreateUnique, RetriesCollisionsWithNewNamesThenReturnsTheOneMade) {
     std::vector<fs::path> tried;

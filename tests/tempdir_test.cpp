@@ -5,6 +5,7 @@
 // set_tempdir() at the test's private directory, and restores all four.
 #include "harness.hpp"
 #include "os.hpp"
+#include "syscall_trace.hpp"
 
 #include <tempfile/named_temporary_file.hpp>
 #include <tempfile/names.hpp>
@@ -13,9 +14,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <set>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -350,6 +353,69 @@ TEST(Gettempprefix, IsUsableInAFileName) {
     tempfile_test::write_text(p, "");
     EXPECT_TRUE(fs::remove(p));
     fs::remove(dir);
+}
+
+// ---- the cache: no system call, no lock, and set_tempdir still works --------
+
+TEST(Gettempdir, DISABLED_CachedAnswerUnderTrace) {
+    tempfile::gettempdir();                // the first success probes
+    { tempfile::temporary_file warm_up; }  // the random pool's first fill is not gettempdir's
+    tempfile_test::trace_begin();
+    for (int i = 0; i < 3; ++i) tempfile::gettempdir();
+    { tempfile::temporary_file f; }  // the default directory, from the cache
+    tempfile_test::trace_end();
+}
+
+TEST(Gettempdir, MakesNoSystemCallOnceItHasAnswered) {
+    if (const char* why = tempfile_test::why_calls_cannot_be_counted()) GTEST_SKIP() << why;
+    auto calls = tempfile_test::traced_calls("Gettempdir.DISABLED_CachedAnswerUnderTrace");
+    // Only the file's own calls, nothing for the directory: open and close of
+    // an unnamed file; or, where there is none (the portable build), open,
+    // unlink and close.
+    std::error_code ec;
+    auto h = tempfile::detail::os::create_unnamed(tempfile::gettempdir(), ec);
+    if (!ec) tempfile::detail::os::close(h);
+    if (!ec)
+        EXPECT_EQ(calls, (std::vector<std::string>{"openat", "close"}));
+    else
+        EXPECT_EQ(calls, (std::vector<std::string>{"openat", "unlink", "close"}));
+}
+
+// Readers take no lock: an owner made while another thread switches the
+// override goes to one of the two directories, whole, and nowhere else.
+TEST(SetTempdir, OwnersMadeWhileAnotherThreadSwitchesItGoToOneOfTheTwo) {
+    fs::path a = make_dir("a"), b = make_dir("b");
+    tempfile::set_tempdir(a);  // before the first owner
+    std::atomic<bool> stop{false};
+    std::thread switcher([&] {
+        for (int i = 0; !stop.load(); ++i) tempfile::set_tempdir(i % 2 ? a : b);
+    });
+    std::set<fs::path> parents;
+    for (int i = 0; i < 2000; ++i) {
+        tempfile::named_temporary_file f;
+        EXPECT_TRUE(fs::exists(f.path())) << f.path();
+        parents.insert(f.path().parent_path());
+    }
+    stop = true;
+    switcher.join();
+    tempfile::set_tempdir({});
+    for (const fs::path& p : parents) EXPECT_TRUE(p == a || p == b) << p;
+    EXPECT_TRUE(fs::is_empty(a));
+    EXPECT_TRUE(fs::is_empty(b));
+    fs::remove(a), fs::remove(b);
+}
+
+// A path gettempdir() gave stays the caller's own value after the override
+// changes (the cache keeps every directory it published).
+TEST(SetTempdir, AnEarlierAnswerIsUnchangedBySwitching) {
+    fs::path a = make_dir("a"), b = make_dir("b");
+    tempfile::set_tempdir(a);
+    const fs::path first = tempfile::gettempdir();
+    for (int i = 0; i < 100; ++i) tempfile::set_tempdir(i % 2 ? a : b);
+    EXPECT_EQ(first, a);
+    EXPECT_EQ(tempfile::gettempdir(), a);
+    tempfile::set_tempdir({});
+    fs::remove(a), fs::remove(b);
 }
 
 }  // namespace
