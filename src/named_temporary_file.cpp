@@ -53,15 +53,21 @@ named_temporary_file named_temporary_file::create(const named_file_options& opti
         const bool os_deletes = options.delete_on_close && !options.keep && os::has_delete_on_close();
         const unsigned mode = detail::creation_mode(options.mode, 0600, ec);
         if (ec) return result;
-        os::handle handle = file::invalid_handle();
+        // The maker captures one reference: std::function keeps a lambda
+        // of up to two pointers inline (libstdc++), with no allocation.
+        struct {
+            os::handle handle;
+            bool os_deletes;
+            unsigned mode;
+        } made{file::invalid_handle(), os_deletes, mode};
         fs::path path = detail::create_unique(
             options.prefix, options.suffix, options.dir,
-            [&](const fs::path& candidate, std::error_code& e) {
-                handle = os::create_exclusive(candidate, os_deletes, e, mode);
+            [&made](const fs::path& candidate, std::error_code& e) {
+                made.handle = os::create_exclusive(candidate, made.os_deletes, e, made.mode);
             },
             ec);
         if (ec) return result;
-        result.file::operator=(file(handle, options.text));
+        result.file::operator=(file(made.handle, options.text));
         result.path_ = std::move(path);
         result.armed_ = !options.keep;
         result.delete_on_close_ = options.delete_on_close;

@@ -111,9 +111,9 @@ private:
     bool remove_at_end_ = false;  // the destructor removes it: false with options.keep
     bool ignore_cleanup_errors_ = false;
     bool keep_on_failure_ = false;
-    int uncaught_at_creation_ = 0;                            // std::uncaught_exceptions() then, with keep_on_failure
-    std::uint64_t generation_ = 0;                            // fork generation that made it
-    detail::registry_entry* registration_ = nullptr;          // what the signal handler would remove
+    int uncaught_at_creation_ = 0;                    // std::uncaught_exceptions() then, with keep_on_failure
+    std::uint64_t generation_ = 0;                    // fork generation that made it
+    detail::registry_entry* registration_ = nullptr;  // what the signal handler would remove
     file::native_handle_type lock_ = file::invalid_handle();  // options.lock's handle, held to the end
 };
 
