@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -910,8 +911,17 @@ TEST(TempfileRun, ReapThatCannotRemoveSomethingNamesItAndExits1) {
     EXPECT_EQ(status, 1);
     EXPECT_EQ(tempfile_test::read_text(home / "out"),
               "removed " + orphan.string() + "\n1 removed (1 entry), 0 alive, 1 failed\n");
-    EXPECT_EQ(tempfile_test::read_text(home / "err"),
-              "tempfile-run: cannot reap " + unreadable.string() + ": Permission denied\n");
+    std::string err = tempfile_test::read_text(home / "err");
+#if TEMPFILE_TEST_COVERAGE
+    // The tool ran as nobody through exec, so it cannot write the (root's)
+    // coverage data, and gcov says so on stderr: not the tool's words.
+    std::string kept;
+    std::istringstream lines(err);
+    for (std::string line; std::getline(lines, line);)
+        if (line.rfind("profiling:", 0) != 0) kept += line + "\n";
+    err = kept;
+#endif
+    EXPECT_EQ(err, "tempfile-run: cannot reap " + unreadable.string() + ": Permission denied\n");
     EXPECT_TRUE(fs::exists(unreadable));
     fs::remove_all(home);
 }
