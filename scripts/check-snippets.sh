@@ -19,12 +19,20 @@ mkdir -p "$work"
 work=$(cd "$work" && pwd)
 jobs=${JOBS:-$(nproc)}
 
-cmake -S "$root" -B "$work/lib" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG= -DTEMPFILE_BUILD_TESTS=OFF -DTEMPFILE_BUILD_EXAMPLES=OFF \
-  -DTEMPFILE_BUILD_TOOLS=OFF -DTEMPFILE_INSTALL=ON >"$work/configure.log"
-cmake --build "$work/lib" -j"$jobs" >"$work/build.log" || { tail -n 40 "$work/build.log"; exit 1; }
-rm -rf "$work/prefix" "$work/snippets" "$work/run"
-cmake --install "$work/lib" --prefix "$work/prefix" >/dev/null
-export PKG_CONFIG_PATH=$work/prefix/lib/pkgconfig
+rm -rf "$work/snippets" "$work/run"
+# SNIPPETS_PREFIX: an installed (static) library to use as it is, such as
+# the one scripts/check-consumers.sh installed; else one is built here.
+if [ -n "${SNIPPETS_PREFIX:-}" ] && [ -f "$SNIPPETS_PREFIX/lib/pkgconfig/tempfile.pc" ]; then
+  export PKG_CONFIG_PATH=$SNIPPETS_PREFIX/lib/pkgconfig
+  echo "snippets: against the library installed in $SNIPPETS_PREFIX"
+else
+  cmake -S "$root" -B "$work/lib" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG= -DTEMPFILE_BUILD_TESTS=OFF -DTEMPFILE_BUILD_EXAMPLES=OFF \
+    -DTEMPFILE_BUILD_TOOLS=OFF -DTEMPFILE_INSTALL=ON >"$work/configure.log"
+  cmake --build "$work/lib" -j"$jobs" >"$work/build.log" || { tail -n 40 "$work/build.log"; exit 1; }
+  rm -rf "$work/prefix"
+  cmake --install "$work/lib" --prefix "$work/prefix" >/dev/null
+  export PKG_CONFIG_PATH=$work/prefix/lib/pkgconfig
+fi
 flags=$(pkg-config --cflags --libs tempfile)
 
 cd "$root"

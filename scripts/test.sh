@@ -137,12 +137,13 @@ for kind in static shared; do
 done
 run_check deb scripts/check-deb.sh "$out/deb"
 run_check docs scripts/check-docs.sh "$out/docs"
-show_log=1 run_check snippets scripts/check-snippets.sh "$out/snippets"
+# (against the static library consumers-static installed: one build fewer)
+SNIPPETS_PREFIX=$out/consumers-static/prefix show_log=1 run_check snippets scripts/check-snippets.sh "$out/snippets"
 run_check links python3 scripts/check-links.py
 # The benchmarks, so that they never rot: tiny counts on the portable suite's
 # build, no time asserted (seconds; the full comparison is bench/compare.sh).
 run_check bench-smoke bench/compare.sh --smoke "$out/bench-smoke" --build "$out/gcc-portable-shared-cxx20"
-FUZZ_SECONDS=${FUZZ_SECONDS:-15} show_log=1 run_check fuzz scripts/fuzz.sh "$out/fuzz"
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} show_log=1 run_check fuzz scripts/fuzz.sh "$out/fuzz"
 run_check lint-format scripts/lint.sh format
 run_check lint-spdx scripts/lint.sh spdx
 run_check lint-tidy scripts/lint.sh tidy "$out/tidy"

@@ -47,13 +47,24 @@ if ! cmake --build "$out/build" -j"$jobs" -- -k >"$out/build.log" 2>&1; then
 fi
 
 "$wine_cmd" wineboot --init >"$out/wineboot.log" 2>&1
+# The executables run $jobs at a time (each is its own process with its own
+# private directories, as under ctest -j); their logs are read in order below.
+rm -f "$out"/*_test.status
+running=0
+for exe in "$out"/build/tests/*_test.exe; do
+  name=$(basename "$exe" .exe)
+  # The working directory is the test's own: the harness gives each test a
+  # private directory under %TEMP% (the prefix's C:\users\<user>\Temp).
+  ( (cd "$out/build/tests" && timeout 600 "$wine_cmd" "$exe") >"$out/$name.log" 2>&1
+    echo $? >"$out/$name.status" ) &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
 for exe in "$out"/build/tests/*_test.exe; do
   name=$(basename "$exe" .exe)
   log=$out/$name.log
-  # The working directory is the test's own: the harness gives each test a
-  # private directory under %TEMP% (the prefix's C:\users\<user>\Temp).
-  (cd "$out/build/tests" && timeout 600 "$wine_cmd" "$exe") >"$log" 2>&1
-  status=$?
+  status=$(cat "$out/$name.status" 2>/dev/null || echo 255)
   sed -i 's/\r$//' "$log"  # Wine's console writes CRLF
   ran=$(sed -nE 's/^\[==========\] ([0-9]+) tests? from .* ran\..*/\1/p' "$log" | tail -n 1)
   ok=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) tests?\..*/\1/p' "$log" | tail -n 1)

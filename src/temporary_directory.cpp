@@ -103,8 +103,8 @@ void say_kept(const fs::path& path) noexcept {
         std::string line = "tempfile: kept ";
         line.append(text.begin(), text.end());
         line += '\n';
-        std::fwrite(line.data(), 1, line.size(), stderr);
-        std::fflush(stderr);
+        (void)std::fwrite(line.data(), 1, line.size(), stderr);  // best effort, as said above
+        (void)std::fflush(stderr);
     } catch (...) {
     }
 }
