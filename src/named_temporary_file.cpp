@@ -83,7 +83,7 @@ named_temporary_file named_temporary_file::create(const named_file_options& opti
     if (ec) {
         std::error_code ignored;
         result.remove(ignored);  // options.keep or not: a failed creation leaves nothing
-        return named_temporary_file{empty_owner{}};
+        result = named_temporary_file{empty_owner{}};  // one object returned everywhere: no move at return
     }
     return result;
 }

@@ -209,13 +209,15 @@ namespace {
 
 // dir + separator + prefix + 8 random characters + suffix, as one string
 // made at its final size: one allocation, later moved into the path. Where
-// it fits (the usual case) it is put together on the stack first and then
-// copied once. Affixes in UTF-8 are at least as long as in UTF-16, so the
-// room reserved suffices everywhere.
+// it fits (the usual case) it is put together on the stack first and the
+// string constructed from it at once (libstdc++'s assign() to an empty
+// string costs a hundred instructions more). Affixes in UTF-8 are at least
+// as long as in UTF-16, so the room reserved suffices everywhere. Empty,
+// with ec set, when the random source fails.
 // (A template, so that the stack branch is compiled only where paths are char.)
 template <class String>
-bool build_candidate(String& out, const String& directory, bool needs_separator, const std::string& prefix,
-                     const std::string& suffix, std::error_code& ec) {
+String build_candidate(const String& directory, bool needs_separator, const std::string& prefix,
+                       const std::string& suffix, std::error_code& ec) {
     const std::size_t length =
         directory.size() + (needs_separator ? 1 : 0) + prefix.size() + name_length + suffix.size();
     if constexpr (std::is_same_v<typename String::value_type, char>) {
@@ -224,21 +226,21 @@ bool build_candidate(String& out, const String& directory, bool needs_separator,
             char* p = std::copy(directory.begin(), directory.end(), buffer);
             if (needs_separator) *p++ = fs::path::preferred_separator;
             p = std::copy(prefix.begin(), prefix.end(), p);
-            if (!pool.fill_name(p, ec)) return false;
+            if (!pool.fill_name(p, ec)) return String();
             p = std::copy(suffix.begin(), suffix.end(), p + name_length);
-            out.assign(buffer, static_cast<std::size_t>(p - buffer));
-            return true;
+            return String(buffer, static_cast<std::size_t>(p - buffer));
         }
     }
+    String out;
     out.reserve(length);
     out.append(directory);
     if (needs_separator) out.push_back(fs::path::preferred_separator);
     append_affix(out, prefix);
     char_type name[name_length];
-    if (!pool.fill_name(name, ec)) return false;
+    if (!pool.fill_name(name, ec)) return String();
     out.append(name, name_length);
     append_affix(out, suffix);
-    return true;
+    return out;
 }
 
 }  // namespace
@@ -255,9 +257,8 @@ fs::path create_unique(const std::string& prefix, const std::string& suffix, con
     const bool needs_separator = directory.empty() || !is_directory_separator(directory.back());
     for (int attempt = 0; attempt < max_attempts; ++attempt) {
         if (attempt != 0) ec.clear();  // the collision before: clear since check_affixes
-        string_type text;
-        if (!build_candidate(text, directory, needs_separator, prefix, suffix, ec)) return {};
-        fs::path candidate(std::move(text));
+        fs::path candidate(build_candidate(directory, needs_separator, prefix, suffix, ec));
+        if (ec) return {};
         make(candidate, ec);
         if (!ec) return candidate;
         if (ec != std::errc::file_exists) return {};

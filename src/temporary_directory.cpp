@@ -53,8 +53,8 @@ temporary_directory temporary_directory::create(const directory_options& options
     result.lock_ = os::lock_directory(result.path_, ec);
     if (ec) {
         std::error_code ignored;
-        result.cleanup(ignored);  // options.keep or not: a failed creation leaves nothing
-        return temporary_directory{empty_owner{}};
+        result.cleanup(ignored);                      // options.keep or not: a failed creation leaves nothing
+        result = temporary_directory{empty_owner{}};  // one object returned everywhere: no move at return
     }
     return result;
 }
