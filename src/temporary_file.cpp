@@ -66,16 +66,23 @@ struct made_file {
 // The fallback: a fresh name, then (where the OS cannot delete at close) the
 // name goes at once, so the file lives on only through the handle.
 made_file make_named_then_unlinked(const name_options& options, const fs::path& dir, std::error_code& ec) {
-    made_file made;
-    const bool os_deletes = os::has_delete_on_close();
-    const unsigned mode = detail::creation_mode(options.mode, 0600, ec);  // checked by make()
+    // The maker captures one reference, as named_temporary_file's does: a
+    // lambda of up to two pointers stays inside std::function, unallocated.
+    struct {
+        os::handle handle;
+        bool os_deletes;
+        unsigned mode;
+    } making{file::invalid_handle(), os::has_delete_on_close(),
+             detail::creation_mode(options.mode, 0600, ec)};  // checked by make()
     fs::path path = detail::create_unique(
         options.prefix, options.suffix, dir,
-        [&](const fs::path& candidate, std::error_code& e) {
-            made.handle = os::create_exclusive(candidate, os_deletes, e, mode);
+        [&making](const fs::path& candidate, std::error_code& e) {
+            making.handle = os::create_exclusive(candidate, making.os_deletes, e, making.mode);
         },
         ec);
-    if (ec || os_deletes) return made;
+    made_file made;
+    made.handle = making.handle;
+    if (ec || making.os_deletes) return made;
     os::remove_file(path, ec);
     if (ec) {
         os::close(made.handle);
