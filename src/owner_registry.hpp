@@ -94,4 +94,9 @@ void for_each_registered(Visitor&& visit) noexcept {
 /// no async-signal-safe way to list a directory). Defined by the OS layer.
 bool signal_handler_removes_whole_trees() noexcept;
 
+/// For tests only (POSIX): marks the signal handler's registry walk taken,
+/// as a handler running on another thread would, or free again; so that a
+/// test can fork() in the middle of a walk. Defined by the POSIX handler.
+void set_signal_walk_taken_for_test(bool taken) noexcept;
+
 }  // namespace tempfile::detail

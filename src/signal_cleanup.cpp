@@ -3,6 +3,7 @@
 // Portable: the handler itself, which is the operating system's business,
 // lives in src/posix/signal_cleanup_posix.cpp.
 #include "names_internal.hpp"
+#include "os.hpp"
 #include "owner_registry.hpp"
 
 #include <cstring>
@@ -23,6 +24,19 @@ using char_type = fs::path::value_type;
 std::atomic<std::size_t> lowest_free{0};
 // Chunks in the list (at least; one may be being appended).
 std::atomic<std::size_t> chunk_count{1};
+
+// A fork()ed child has no handler walking the registry (its one thread is
+// the one that called fork()), whatever the count it copied says: a count
+// copied above zero would keep every owner the child destroys from freeing
+// its slot, for the life of the child. Nothing is taken before fork(): a
+// walking handler cannot be waited for (see signal_cleanup_posix.cpp).
+// (After a fork() from a handler that interrupted our own walk, which is
+// not supported, the count ends at -1 in that child: slots are then lost,
+// as they were before, but nothing is ever freed under a reader.)
+void no_reader_in_child() {
+    registry_readers.store(0);
+}
+[[maybe_unused]] const bool fork_handler = os::at_fork(nullptr, nullptr, no_reader_in_child);
 
 registry_chunk* next_or_first(registry_chunk* chunk) noexcept {
     registry_chunk* next = chunk->next.load();

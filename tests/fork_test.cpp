@@ -7,6 +7,7 @@
 #include <tempfile/atomic_file.hpp>
 #include <tempfile/named_temporary_file.hpp>
 #include <tempfile/names.hpp>
+#include <tempfile/remove_tree.hpp>
 #include <tempfile/temporary_directory.hpp>
 #include <tempfile/temporary_file.hpp>
 
@@ -32,6 +33,33 @@ using tempfile_test::write_text;
 
 bool is_open_descriptor(int fd) {
     return ::fcntl(fd, F_GETFD) != -1;
+}
+
+struct children_outcome {
+    int hung = 0;    // still running at the deadline: killed
+    int failed = 0;  // ended otherwise than by _exit(0)
+};
+
+// Reaps every child; one still running `patience` after the call is killed
+// and counted as hung (a guard that keeps a hang from hanging the suite,
+// not a timing assertion: a child that ends at all ends in milliseconds).
+children_outcome wait_for(const std::vector<pid_t>& children, std::chrono::seconds patience) {
+    children_outcome outcome;
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    for (pid_t pid : children) {
+        int status = 0;
+        pid_t done;
+        while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (done == 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            ++outcome.hung;
+        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            ++outcome.failed;
+        }
+    }
+    return outcome;
 }
 
 TEST(Fork, NamedFileDestroyedInAChildIsNotDeletedButItsDescriptorIsClosed) {
@@ -151,25 +179,42 @@ TEST(Fork, ChildrenCanUseEveryCallWhileAnotherThreadHoldsTheLibrarysLocks) {
     }
     stop = true;
     churn.join();
-    int hung = 0, failed = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    for (pid_t pid : children) {
-        int status = 0;
-        pid_t done;
-        while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (done == 0) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            ++hung;
-        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            ++failed;
-        }
-    }
-    EXPECT_EQ(hung, 0) << "children that hung after fork()";
-    EXPECT_EQ(failed, 0) << "children that failed";
+    const children_outcome outcome = wait_for(children, std::chrono::seconds(20));
+    EXPECT_EQ(outcome.hung, 0) << "children that hung after fork()";
+    EXPECT_EQ(outcome.failed, 0) << "children that failed";
     EXPECT_TRUE(tempfile_test::list_dir(fresh).empty());
     fs::remove(fresh);
+}
+
+// fork() while another thread was inside enable_signal_cleanup() copied its
+// lock held into the child, whose own enable_signal_cleanup() then waited
+// forever. Runs in a child of its own, since the handler it installs stays
+// for the life of the process. Its status: the grandchildren that hung (a
+// hang is killed after 5 s), or 100 if none hung but one failed.
+TEST(Fork, ChildrenCanEnableSignalCleanupWhileAnotherThreadIsEnablingIt) {
+    int status = run_in_child([] {
+        std::atomic<bool> stop{false};
+        std::thread enabler([&] {
+            while (!stop.load()) tempfile::enable_signal_cleanup();
+        });
+        std::vector<pid_t> children;
+        for (int i = 0; i < 40; ++i) {
+            pid_t pid = ::fork();
+            if (pid == 0) {
+                tempfile::enable_signal_cleanup();
+                ::_exit(0);
+            }
+            if (pid < 0) break;
+            children.push_back(pid);
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        stop = true;
+        enabler.join();
+        const children_outcome outcome = wait_for(children, std::chrono::seconds(5));
+        if (children.size() != 40) return 101;
+        return outcome.hung > 0 ? outcome.hung : outcome.failed > 0 ? 100 : 0;
+    });
+    EXPECT_EQ(status, 0) << "grandchildren that hung (100: failed, 101: fork failed)";
 }
 
 }  // namespace

@@ -13,12 +13,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -253,6 +255,76 @@ TEST(SignalCleanup, AForkedChildRemovesOnlyWhatItMade) {
     });
     EXPECT_EQ(status, 0);
     tempfile::remove_tree(work);  // the child left through _Exit: its owner's end never ran
+}
+
+// Waits for `pid`: its status as run_in_child gives it, or -1 if it was
+// still running after 5 s and had to be killed (a guard that keeps a hang
+// from hanging the suite, not a timing assertion).
+int wait_or_kill(pid_t pid) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    int status = 0;
+    pid_t done;
+    while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (done == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        return -1;
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 255;
+}
+
+// fork() while another thread's handler was walking the registry copied its
+// "walk taken" flag into the child, where no thread would ever clear it:
+// the child's own handler then waited for it forever, and removed nothing.
+TEST(SignalCleanup, AChildForkedDuringAnotherThreadsWalkStillCleansUpOnASignal) {
+    fs::path work = make_work_dir();
+    int status = run_in_child([&] {
+        tempfile::enable_signal_cleanup();
+        tempfile::detail::set_signal_walk_taken_for_test(true);  // a handler walking on another thread
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            named_temporary_file own(file_in(work));
+            ::raise(SIGTERM);
+            std::_Exit(1);
+        }
+        tempfile::detail::set_signal_walk_taken_for_test(false);
+        if (pid < 0) return 2;
+        const int child = wait_or_kill(pid);
+        if (child == -1) return 3;              // hung in its handler
+        if (child != 128 + SIGTERM) return 4;   // not ended by the signal
+        return list_dir(work).empty() ? 0 : 5;  // its handler left its file
+    });
+    EXPECT_EQ(status, 0) << "3: the child hung in its handler, 4: it survived, 5: its file stayed";
+    tempfile::remove_tree(work);
+}
+
+// Slots marked busy: taken, or lost for good (see owner_registry.hpp).
+std::size_t busy_slots() {
+    std::size_t count = 0;
+    for (auto* chunk = &tempfile::detail::registry_first_chunk; chunk != nullptr; chunk = chunk->next.load())
+        for (auto& slot : chunk->slots)
+            if (slot.load() == &tempfile::detail::registry_busy) ++count;
+    return count;
+}
+
+// Likewise the count of walking handlers: copied above zero into the child,
+// it kept every owner the child destroyed from freeing its slot, so that a
+// long-lived child grew the registry with each owner it made.
+TEST(SignalCleanup, AChildForkedDuringAnotherThreadsWalkFreesTheSlotsOfItsOwners) {
+    fs::path work = make_work_dir();
+    tempfile::detail::registry_readers.fetch_add(1);  // a handler walking on another thread
+    int status = run_in_child([&] {
+        const std::size_t before = busy_slots();
+        for (int i = 0; i < 3; ++i) named_temporary_file f(file_in(work));
+        return busy_slots() == before ? 0 : 1;
+    });
+    tempfile::detail::registry_readers.fetch_sub(1);
+    EXPECT_EQ(status, 0) << "slots lost in the child";
+    EXPECT_TRUE(list_dir(work).empty());
+    fs::remove(work);
 }
 
 std::size_t registered_count() {

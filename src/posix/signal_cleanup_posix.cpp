@@ -41,6 +41,40 @@ std::mutex enable_mutex;
 std::atomic<bool> walking{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the handler needs a lock-free flag");
 
+// fork() copies both of these as they are. enable_mutex, held by another
+// thread inside enable_signal_cleanup(), would stay held in the child, whose
+// own enable_signal_cleanup() would wait forever: fork() takes it first (as
+// gettempdir's lock, see tempdir.cpp), which costs it at most a few
+// sigaction calls, and both sides release it.
+//
+// `walking` is not taken before fork(), only cleared in the child. The
+// child's one thread is the one that called fork(), so no handler is walking
+// there, and a copied `true` would leave the child's own handler spinning
+// forever on its first SIGINT, SIGTERM or SIGHUP. Taking it in `prepare`
+// instead would wait for a handler and could deadlock: one of our signals
+// delivered to the forking thread between `prepare` and `parent` would spin
+// on the flag its own thread holds (the handler cannot be waited for from
+// the thread it interrupts), and blocking the signals around fork() would
+// only delay cleanup for nothing. A walk another thread is doing meanwhile
+// goes on in the parent, unaffected. (The one case where the forking thread
+// itself is mid-walk, a fork() from a handler that interrupted ours, is not
+// supported: POSIX does not count fork() with atfork handlers as
+// async-signal-safe, and the library has some. Even then the child's thread
+// finishes its walk, and our signals stay blocked meanwhile, so no second
+// walk starts in the child.)
+void lock_before_fork() {
+    enable_mutex.lock();
+}
+void unlock_in_parent() {
+    enable_mutex.unlock();
+}
+void reset_in_child() {
+    walking.store(false, std::memory_order_relaxed);
+    enable_mutex.unlock();  // its one thread is the one that locked it
+}
+[[maybe_unused]] const bool fork_handlers =
+    detail::os::at_fork(lock_before_fork, unlock_in_parent, reset_in_child);
+
 void remove_registered() noexcept {
     const std::uint64_t generation = detail::os::fork_generation();
     detail::for_each_registered([generation](const registry_entry& entry) {
@@ -90,6 +124,9 @@ std::system_error sigaction_error() {
 namespace detail {
 bool signal_handler_removes_whole_trees() noexcept {
     return os::signal_safe::removes_whole_trees();
+}
+void set_signal_walk_taken_for_test(bool taken) noexcept {
+    walking.store(taken);
 }
 }  // namespace detail
 
