@@ -47,17 +47,11 @@ children_outcome wait_for(const std::vector<pid_t>& children, std::chrono::secon
     children_outcome outcome;
     const auto deadline = std::chrono::steady_clock::now() + patience;
     for (pid_t pid : children) {
-        int status = 0;
-        pid_t done;
-        while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (done == 0) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
+        const int status = tempfile_test::wait_or_kill(pid, deadline);
+        if (status == -1)
             ++outcome.hung;
-        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        else if (status != 0)
             ++outcome.failed;
-        }
     }
     return outcome;
 }

@@ -257,25 +257,6 @@ TEST(SignalCleanup, AForkedChildRemovesOnlyWhatItMade) {
     tempfile::remove_tree(work);  // the child left through _Exit: its owner's end never ran
 }
 
-// Waits for `pid`: its status as run_in_child gives it, or -1 if it was
-// still running after 5 s and had to be killed (a guard that keeps a hang
-// from hanging the suite, not a timing assertion).
-int wait_or_kill(pid_t pid) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    int status = 0;
-    pid_t done;
-    while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (done == 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        return -1;
-    }
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 255;
-}
-
 // fork() while another thread's handler was walking the registry copied its
 // "walk taken" flag into the child, where no thread would ever clear it:
 // the child's own handler then waited for it forever, and removed nothing.
@@ -292,7 +273,8 @@ TEST(SignalCleanup, AChildForkedDuringAnotherThreadsWalkStillCleansUpOnASignal) 
         }
         tempfile::detail::set_signal_walk_taken_for_test(false);
         if (pid < 0) return 2;
-        const int child = wait_or_kill(pid);
+        const int child =
+            tempfile_test::wait_or_kill(pid, std::chrono::steady_clock::now() + std::chrono::seconds(5));
         if (child == -1) return 3;              // hung in its handler
         if (child != 128 + SIGTERM) return 4;   // not ended by the signal
         return list_dir(work).empty() ? 0 : 5;  // its handler left its file

@@ -3,10 +3,15 @@
 // The test harness: every test runs in its own private directory (also
 // $TMPDIR, $TEMP, $TMP and set_tempdir()), and the test program fails if a
 // test leaves a file there or an open descriptor behind.
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
+
+#ifndef _WIN32
+#include <sys/types.h>
+#endif
 
 namespace tempfile_test {
 namespace fs = std::filesystem;
@@ -42,6 +47,10 @@ void flush_coverage() noexcept;
 /// installed first, which enable_signal_cleanup()'s handler calls after its
 /// cleanup and which then dies of the signal as the default action would.
 int run_in_child(const std::function<int()>& body);
+/// Waits for the child `pid` until `deadline`: its status as run_in_child
+/// gives it, or -1 if it was still running then and had to be killed (a
+/// guard that keeps a hang from hanging the suite, not a timing assertion).
+int wait_or_kill(pid_t pid, std::chrono::steady_clock::time_point deadline);
 /// As run_in_child, but the child first drops to uid/gid 65534 (nobody), so
 /// that permission checks hold even when the suite runs as root. (Linux
 /// coverage builds keep root as the saved user ID, and use it only to write
