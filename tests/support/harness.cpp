@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <random>
 #include <set>
 #include <sstream>
@@ -234,7 +235,7 @@ void flush_coverage() noexcept {
 #if TEMPFILE_TEST_COVERAGE
 namespace {
 constexpr int flushed_signals[] = {SIGINT, SIGTERM, SIGHUP};
-struct sigaction before_flush[3];
+struct sigaction before_flush[std::size(flushed_signals)];
 
 // Writes the coverage data, then lets the signal do what it did before
 // (the library's own handler, when the test enabled signal cleanup, or the
@@ -247,7 +248,7 @@ volatile sig_atomic_t passed_on = 0;
 
 extern "C" void flush_coverage_then_pass_on(int signo) {
     flush_coverage();
-    for (int i = 0; i < 3; ++i) {
+    for (std::size_t i = 0; i < std::size(flushed_signals); ++i) {
         if (flushed_signals[i] != signo) continue;
         if (passed_on) {
             struct sigaction default_action {};
@@ -266,7 +267,7 @@ extern "C" void flush_coverage_then_pass_on(int signo) {
 }
 
 void install_coverage_flush() {
-    for (int i = 0; i < 3; ++i) {
+    for (std::size_t i = 0; i < std::size(flushed_signals); ++i) {
         struct sigaction now {};
         ::sigaction(flushed_signals[i], nullptr, &now);
         // A grandchild inherits its parent's: what came before stays saved.
