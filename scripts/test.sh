@@ -47,6 +47,12 @@ export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_init_order=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 clang_cxx=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++)
+# The sanitizer suites and the portable one keep line tables only (-g1): a
+# report's stack trace still names each frame's function, file and line,
+# and the builds compile and link faster than with full -g (no variable or
+# type information; at -O2, no variable tracking). Coverage keeps its -g.
+debug_g1=-DCMAKE_CXX_FLAGS_DEBUG=-g1
+relwithdebinfo_g1="-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
 
 # selected NAME: whether ONLY lets step NAME run.
 selected() { [ -z "$only" ] || [[ $1 =~ $only ]]; }
@@ -108,19 +114,19 @@ run_check() {
 # The 8-thread churn (tests/thread_churn_test.cpp) is written for TSan and
 # takes a minute of file system work: it runs in the TSan suite only.
 churn='^ThreadChurn\.'
-ctest_exclude=$churn run_suite gcc-static-cxx17-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_STANDARD=17 \
+ctest_exclude=$churn run_suite gcc-static-cxx17-asan -DCMAKE_BUILD_TYPE=Debug "$debug_g1" -DCMAKE_CXX_STANDARD=17 \
   -DCMAKE_CXX_FLAGS="$san_flags" -DCMAKE_EXE_LINKER_FLAGS="$san_flags"
 # (It also builds bench/, which the bench-smoke check runs.)
-ctest_exclude=$churn run_suite gcc-portable-shared-cxx20 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_STANDARD=20 \
+ctest_exclude=$churn run_suite gcc-portable-shared-cxx20 -DCMAKE_BUILD_TYPE=RelWithDebInfo "$relwithdebinfo_g1" -DCMAKE_CXX_STANDARD=20 \
   -DTEMPFILE_PORTABLE_POSIX=ON -DBUILD_SHARED_LIBS=ON -DTEMPFILE_FORCE_ARC4RANDOM=ON -DTEMPFILE_BUILD_BENCH=ON
-ctest_exclude=$churn run_suite clang-libcxx-cxx20-asan -DCMAKE_BUILD_TYPE=Debug "${clang_cxx[@]}" -DCMAKE_CXX_STANDARD=20 \
+ctest_exclude=$churn run_suite clang-libcxx-cxx20-asan -DCMAKE_BUILD_TYPE=Debug "$debug_g1" "${clang_cxx[@]}" -DCMAKE_CXX_STANDARD=20 \
   -DCMAKE_CXX_FLAGS="-stdlib=libc++ $san_flags" -DCMAKE_EXE_LINKER_FLAGS="-stdlib=libc++ $san_flags" \
   -DCMAKE_SHARED_LINKER_FLAGS=-stdlib=libc++ -DTEMPFILE_GTEST_FROM_SOURCE=ON
 # TSan delays signals until a blocking call returns, so tempfile-run's
 # self-pipe supervisor would wait forever: its tests run in the other suites.
 # The remove_tree limit tests (100,000 files, depth past PATH_MAX) are
 # single-threaded and take minutes under TSan: they too run elsewhere.
-ctest_exclude='TempfileRun|^RemoveTreeLimits\.' run_suite clang-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo "${clang_cxx[@]}" \
+ctest_exclude='TempfileRun|^RemoveTreeLimits\.' run_suite clang-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo "$relwithdebinfo_g1" "${clang_cxx[@]}" \
   -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-sanitize-recover=all" -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread \
   -DTEMPFILE_BUILD_EXAMPLES=OFF
 # Coverage: plain GCC, Linux paths, so the strace syscall budgets run here.

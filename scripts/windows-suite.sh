@@ -28,8 +28,11 @@ wine_tmp=${TMPDIR:-/tmp}
 wine_dirs_before=$(ls -d "$wine_tmp"/wine-?????? 2>/dev/null)
 
 echo "== windows: configure and build ($out)"
+# Debug (assertions on, -O0) without -g: nothing under Wine reads the debug
+# information, and linking it into 37 static executables was a third of the
+# build's time.
 if ! cmake -S "$root" -B "$out/build" -G "Unix Makefiles" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmake" \
-       -DCMAKE_BUILD_TYPE=Debug -DTEMPFILE_BUILD_TESTS=ON -DTEMPFILE_BUILD_EXAMPLES=ON \
+       -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0 -DCMAKE_C_FLAGS_DEBUG=-O0 -DTEMPFILE_BUILD_TESTS=ON -DTEMPFILE_BUILD_EXAMPLES=ON \
        -DTEMPFILE_GTEST_FROM_SOURCE=ON -DTEMPFILE_WERROR=ON >"$out/configure.log" 2>&1; then
   tail -n 40 "$out/configure.log"
   echo "windows: 0 passed, 1 failed"
