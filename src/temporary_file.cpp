@@ -65,23 +65,22 @@ struct made_file {
 
 // The fallback: a fresh name, then (where the OS cannot delete at close) the
 // name goes at once, so the file lives on only through the handle.
-made_file make_named_then_unlinked(const name_options& options, const fs::path& dir, std::error_code& ec) {
+made_file make_named_then_unlinked(const name_options& options, unsigned mode, const fs::path& dir,
+                                   std::error_code& ec) {
     // The maker captures one reference, as named_temporary_file's does: a
     // lambda of up to two pointers stays inside std::function, unallocated.
     struct {
         os::handle handle;
         bool os_deletes;
         unsigned mode;
-    } making{file::invalid_handle(), os::has_delete_on_close(),
-             detail::creation_mode(options.mode, 0600, ec)};  // checked by make()
+    } making{file::invalid_handle(), os::has_delete_on_close(), mode};
     fs::path path = detail::create_unique(
         options.prefix, options.suffix, dir,
         [&making](const fs::path& candidate, std::error_code& e) {
             making.handle = os::create_exclusive(candidate, making.os_deletes, e, making.mode);
         },
         ec);
-    made_file made;
-    made.handle = making.handle;
+    made_file made{making.handle, false};
     if (ec || making.os_deletes) return made;
     os::remove_file(path, ec);
     if (ec) {
@@ -113,7 +112,7 @@ made_file make(const name_options& options, detail::directory_view& where, std::
         // may appear later, so it is not remembered.
         ec.clear();
     }
-    return make_named_then_unlinked(options, dir, ec);
+    return make_named_then_unlinked(options, mode, dir, ec);
 }
 
 }  // namespace
